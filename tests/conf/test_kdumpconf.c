@@ -230,8 +230,13 @@ static void test_roundtrip(void)
 	   !strcmp(b.encrypt_to, a.encrypt_to) && b.force_rebuild && b.link_delay == 5,
 	   "round trip keeps every field");
 	ok(strstr(s1, "\nraw /dev/vdd\nnfs server:/export/crash\n") != NULL, "targets keep their order");
-	for (const char *p = s1; *p; p += strcspn(p, "\n") + 1)
-		diag("%.*s", (int)strcspn(p, "\n"), p);
+	if (s1) {
+		char *dup = strdup(s1), *save = NULL;
+
+		for (char *l = strtok_r(dup, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+			diag("%s", l);
+		free(dup);
+	}
 	free(s1);
 	free(s2);
 	kc_conf_free(&a);
