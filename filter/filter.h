@@ -45,6 +45,7 @@ bool km_can_classify(const km *m, struct ec_err *why);
 struct fl_stats {
 	uint64_t total, kept;
 	uint64_t zero, cache, cache_priv, user, free, hwpoison, offline, hole;
+	uint64_t unreadable;   /* pfns kept because their struct page could not be read */
 };
 int fl_classify(km *m, int dump_level, uint64_t start_pfn, uint64_t end_pfn,
 		uint8_t *keep, struct fl_stats *stats, struct ec_err *err);
@@ -65,5 +66,10 @@ struct fl_out {
 	void *ctx;
 };
 int fl_dump_dmesg(km *m, const struct fl_out *out, struct ec_err *err);
+/* Same with options: FL_DMESG_CALLER_ID adds "[    T123] " after the
+ * timestamp, as makedumpfile >= 1.7.5 does (1.7.2, the default, does not). */
+#define FL_DMESG_CALLER_ID 0x1
+int fl_dump_dmesg_ex(km *m, const struct fl_out *out, unsigned flags,
+		     struct ec_err *err);
 
 #endif
