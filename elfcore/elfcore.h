@@ -56,6 +56,10 @@ typedef struct ec_vmcoreinfo ec_vmcoreinfo;
 
 /* Open flags. */
 #define EC_OPEN_NO_MMAP   0x1   /* force pread (for /proc/vmcore where mmap fails) */
+#define EC_OPEN_MMAP      0x2   /* force mmap windows also on regular files (default:
+				   mmap only on procfs, i.e. /proc/vmcore) */
+#define EC_OPEN_TRUNCATED_OK 0x4 /* accept an ELF whose data runs past EOF without
+				   the incomplete flag; missing bytes read as -ENODATA */
 
 /* Open any supported dump by probing its content. */
 int ec_open(const char *path, unsigned flags, ec_dump **ret, struct ec_err *err);
@@ -94,6 +98,40 @@ size_t ec_nr_cpus(const ec_dump *d);         /* count of NT_PRSTATUS notes */
 const struct ec_prstatus *ec_prstatus(const ec_dump *d, size_t cpu);
 /* NULL if the dump has no VMCOREINFO. */
 const ec_vmcoreinfo *ec_vmcoreinfo_of(const ec_dump *d);
+
+/* ---- Extensions (elfcore issue 3) ---- */
+/* For EC_FMT_FLAT: the format inside (EC_FMT_ELF or EC_FMT_KDUMP); else = ec_format. */
+enum ec_format ec_inner_format(const ec_dump *d);
+/* Data runs past EOF (opened with EC_OPEN_TRUNCATED_OK or incomplete). */
+bool ec_truncated(const ec_dump *d);
+/* CRASHTIME from VMCOREINFO, else the kdump header timestamp; -1 if none. */
+int64_t ec_crash_time(const ec_dump *d);
+/* OSRELEASE from VMCOREINFO, else kdump utsname.release; NULL if none. */
+const char *ec_release(const ec_dump *d);
+/* Number of whole pages readable from the dump. */
+uint64_t ec_pages_present(ec_dump *d);
+/* Offset of the VMCOREINFO note's desc inside ec_notes(); -ENOENT if none. */
+int ec_vmcoreinfo_note_offset(const ec_dump *d, size_t *ret_off);
+
+/* kdump-compressed header facts (EC_FMT_KDUMP / flattened kdump); -EINVAL otherwise. */
+struct ec_kdump_info {
+	int header_version;
+	uint32_t status;         /* DUMP_DH_* flags */
+	uint32_t block_size;
+	uint64_t max_mapnr;
+	int32_t nr_cpus;         /* header field */
+	int dump_level;          /* sub header */
+	uint64_t phys_base;
+	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+	int64_t tv_sec;
+	bool layout32;           /* 32-bit header layout (i386 writer) */
+};
+int ec_kdump_info(const ec_dump *d, struct ec_kdump_info *ret);
+
+/* Flattened format (-F): copy the records of in_fd (a file or pipe, read
+ * sequentially) to their offsets in out_fd (seekable), which is extended to
+ * the end of the last record. Requires the end marker. */
+int ec_flat_reassemble(int in_fd, int out_fd, struct ec_err *err);
 
 /* ---- VMCOREINFO ---- */
 /* Parse VMCOREINFO text (not NUL-terminated). Rejects > 1 MiB, lines > 4 KiB,
