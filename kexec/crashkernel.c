@@ -307,8 +307,8 @@ int ck_read_live(const char *sysfs_dir, const char *iomem_path, struct ck_live *
 		errno = 0;
 		l.size = strtoull(buf, &e, 10);
 		if (e == buf || errno || (*e && *e != '\n'))
-			return ec_set_err(err, -EINVAL, "%s: expected a decimal byte count, got '%.20s'",
-					  path, buf);
+			return ec_set_err(err, -EINVAL, "%s: expected a decimal byte count, got '%.*s'",
+					  path, (int)strcspn(buf, "\n"), buf);
 		snprintf(path, sizeof(path), "%s/kexec_crash_loaded", sysfs_dir);
 		if (read_small(path, buf, sizeof(buf)) > 0)
 			l.loaded = buf[0] == '1';
@@ -328,7 +328,7 @@ static void ram_cb(void *ctx, uint64_t a, uint64_t b, const char *name, int dept
 {
 	uint64_t *sum = ctx;
 
-	if (depth == 0 && !strcmp(name, "System RAM") && b >= a)
+	if (depth == 0 && !strcmp(name, "System RAM") && b > a)   /* 0-0: hidden from non-root */
 		*sum += b - a + 1;
 }
 
