@@ -398,6 +398,16 @@ ssize_t crypt_pwrite(void *ctx, const void *buf, size_t len, uint64_t off)
 	return (ssize_t)len;
 }
 
+int crypt_flush(crypt_writer *w, struct ec_err *err)
+{
+	if (w->failed)
+		return ec_set_err(err, w->failed, "encrypted stream already failed: %s",
+				  strerror(-w->failed));
+	if (w->finished || w->len == 0)
+		return 0;
+	return push_chunk(w, crypto_secretstream_xchacha20poly1305_TAG_PUSH, err);
+}
+
 int crypt_finish(crypt_writer *w, struct ec_err *err)
 {
 	int r;
@@ -697,7 +707,8 @@ int crypt_decrypt(int in_fd, const uint8_t sk[CRYPT_KEY_BYTES], int out_fd,
 			r = 0;
 			break;
 		}
-		if ((size_t)plen != s.chunk_size) {
+		if ((size_t)plen != s.chunk_size &&
+		    tag != crypto_secretstream_xchacha20poly1305_TAG_PUSH) {
 			r = ec_set_err(err, -EBADMSG, "chunk %llu is short but not final",
 				       (unsigned long long)s.chunks - 1);
 			goto out;
@@ -757,6 +768,11 @@ int crypt_write(crypt_writer *w, const void *buf, size_t len, struct ec_err *err
 ssize_t crypt_pwrite(void *ctx, const void *buf, size_t len, uint64_t off)
 {
 	return -ENOTSUP;
+}
+
+int crypt_flush(crypt_writer *w, struct ec_err *err)
+{
+	return NOSODIUM(err);
 }
 
 int crypt_finish(crypt_writer *w, struct ec_err *err)

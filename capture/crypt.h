@@ -27,7 +27,8 @@
  *   112        chunks, each: le32 L, then L bytes of ciphertext. L is
  *              chunk_size + 17 (libsodium's tag + MAC) for every chunk but the
  *              last, which holds 0 .. chunk_size plaintext bytes and is tagged
- *              FINAL. L is not secret; changing it fails authentication, and
+ *              FINAL, and chunks tagged PUSH (crypt_flush), which may be
+ *              short. L is not secret; changing it fails authentication, and
  *              it lets the reader tell a cut file from trailing garbage.
  *
  * Bytes 0..87 are the additional data of the first chunk, so the header is
@@ -98,6 +99,10 @@ int crypt_write(crypt_writer *w, const void *buf, size_t len, struct ec_err *err
  * matches struct ec_writer_ops.pwrite (ctx = the crypt_writer); returns len
  * or a negative errno (message via crypt_last_error()). */
 ssize_t crypt_pwrite(void *ctx, const void *buf, size_t len, uint64_t off);
+/* Push what is buffered now as a short chunk (tagged PUSH), so that after
+ * the caller's fsync every byte given so far is on disk (fadump releases
+ * memory only then). Costs 21 bytes per call; 0 if nothing is buffered. */
+int crypt_flush(crypt_writer *w, struct ec_err *err);
 /* Emit the end marker (flattened) and the FINAL chunk. The stream is complete
  * only after this returns 0; fsync is the caller's (it owns the fd). */
 int crypt_finish(crypt_writer *w, struct ec_err *err);
