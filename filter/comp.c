@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Compressor dispatch: picks the backend file for a kdump compression method. */
+#include <errno.h>
+#include <stdlib.h>
+#include "comp.h"
+
+struct comp {
+	const struct comp_ops *ops;
+	void *state;
+};
+
+static const struct comp_ops *ops_of(enum comp_method m)
+{
+	switch (m) {
+	case COMP_ZLIB: return &comp_zlib_ops;
+	case COMP_LZO: return &comp_lzo_ops;
+	case COMP_ZSTD: return &comp_zstd_ops;
+	case COMP_SNAPPY: return &comp_snappy_ops;
+	default: return NULL;
+	}
+}
+
+int comp_available(enum comp_method m)
+{
+	const struct comp_ops *o = ops_of(m);
+
+	return o && o->compress != NULL;
+}
+
+const char *comp_name(enum comp_method m)
+{
+	switch (m) {
+	case COMP_NONE: return "none";
+	case COMP_ZLIB: return "zlib";
+	case COMP_LZO: return "lzo";
+	case COMP_ZSTD: return "zstd";
+	case COMP_SNAPPY: return "snappy";
+	}
+	return "unknown";
+}
+
+int comp_create(enum comp_method m, size_t page_size, comp **ret)
+{
+	const struct comp_ops *o = ops_of(m);
+	comp *c;
+	int r;
+
+	if (!o)
+		return -EINVAL;
+	if (!o->compress)
+		return -ENOSYS;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->ops = o;
+	r = o->init(&c->state, page_size);
+	if (r < 0) {
+		free(c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
+void comp_destroy(comp *c)
+{
+	if (!c)
+		return;
+	c->ops->fini(c->state);
+	free(c);
+}
+
+size_t comp_bound(enum comp_method m, size_t page_size)
+{
+	const struct comp_ops *o = ops_of(m);
+
+	if (!o || !o->bound)
+		return page_size;
+	return o->bound(page_size);
+}
+
+int comp_page(comp *c, const void *src, size_t len, void *dst, size_t dst_cap,
+	      size_t *ret_len)
+{
+	return c->ops->compress(c->state, src, len, dst, dst_cap, ret_len);
+}
+
+int comp_unpage(enum comp_method m, const void *src, size_t len, void *dst,
+		size_t dst_cap, size_t *ret_len)
+{
+	const struct comp_ops *o = ops_of(m);
+
+	if (!o)
+		return -EINVAL;
+	if (!o->decompress)
+		return -ENOSYS;
+	return o->decompress(src, len, dst, dst_cap, ret_len);
+}

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Output sinks for the writers: a seekable file (pwrite) or a flattened
+ * stream (formats.md §3: 4096-byte "makedumpfile" header, then big-endian
+ * {offset, size} records, then the -1/-1 end marker).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "writer.h"
+
+#define FLAT_HDR_SIZE 4096
+
+struct wr_out {
+	int fd;
+	bool flat;
+	bool failed;                   /* flat: the stream is broken */
+	uint64_t bytes;
+};
+
+bool wr_errno_is_space(int negerr)
+{
+	return negerr == -ENOSPC || negerr == -EIO || negerr == -EFBIG ||
+	       negerr == -EDQUOT || negerr == -EPIPE;
+}
+
+static int mk(int fd, bool flat, wr_out **ret)
+{
+	wr_out *o = calloc(1, sizeof(*o));
+
+	if (!o)
+		return -ENOMEM;
+	o->fd = fd;
+	o->flat = flat;
+	*ret = o;
+	return 0;
+}
+
+int out_file(int fd, wr_out **ret)
+{
+	return mk(fd, false, ret);
+}
+
+int out_flat(int fd, wr_out **ret)
+{
+	return mk(fd, true, ret);
+}
+
+bool out_is_flat(const wr_out *o)
+{
+	return o->flat;
+}
+
+void out_destroy(wr_out *o)
+{
+	free(o);
+}
+
+uint64_t out_bytes(const wr_out *o)
+{
+	return o->bytes;
+}
+
+/* write() all of buf; *done = bytes written. A zero-byte write counts as
+ * ENOSPC (the kernel's way of saying "no more room" on some devices). */
+static int write_all(int fd, const void *buf, size_t len, bool seek,
+		     uint64_t off, size_t *done)
+{
+	const uint8_t *p = buf;
+
+	*done = 0;
+	while (*done < len) {
+		ssize_t n = seek ? pwrite(fd, p + *done, len - *done,
+					  (off_t)(off + *done))
+				 : write(fd, p + *done, len - *done);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -ENOSPC;
+		*done += (size_t)n;
+	}
+	return 0;
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+int out_begin(wr_out *o)
+{
+	uint8_t hdr[FLAT_HDR_SIZE] = { 0 };
+	size_t done;
+	int r;
+
+	if (!o->flat)
+		return 0;
+	memcpy(hdr, "makedumpfile", 12);
+	put_be64(hdr + 16, 1);         /* TYPE_FLAT_HEADER */
+	put_be64(hdr + 24, 1);         /* VERSION_FLAT_HEADER */
+	r = write_all(o->fd, hdr, sizeof(hdr), false, 0, &done);
+	if (r < 0)
+		o->failed = true;
+	return r;
+}
+
+int out_write(wr_out *o, const void *buf, size_t len, uint64_t off,
+	      size_t *ret_done)
+{
+	size_t done = 0;
+	int r;
+
+	if (ret_done)
+		*ret_done = 0;
+	if (len == 0)
+		return 0;
+	if (!o->flat) {
+		r = write_all(o->fd, buf, len, true, off, &done);
+	} else {
+		uint8_t rec[16];
+
+		if (o->failed)
+			return -EPIPE;
+		put_be64(rec, off);
+		put_be64(rec + 8, len);
+		r = write_all(o->fd, rec, sizeof(rec), false, 0, &done);
+		done = 0;
+		if (r == 0)
+			r = write_all(o->fd, buf, len, false, 0, &done);
+		if (r < 0) {
+			/* a torn record cannot be resynchronised by readers */
+			o->failed = true;
+			done = 0;
+		}
+	}
+	o->bytes += done;
+	if (ret_done)
+		*ret_done = done;
+	return r;
+}
+
+int out_reserve(wr_out *o, uint64_t off, uint64_t len)
+{
+	static const uint8_t zero[65536];
+	int r;
+
+	if (o->flat || len == 0)
+		return 0;
+	r = posix_fallocate(o->fd, (off_t)off, (off_t)len);
+	if (r == 0)
+		return 0;
+	if (r != EOPNOTSUPP && r != EINVAL)
+		return -r;
+	while (len) {
+		size_t n = len < sizeof(zero) ? (size_t)len : sizeof(zero), done;
+
+		r = write_all(o->fd, zero, n, true, off, &done);
+		if (r < 0)
+			return r;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int out_end(wr_out *o)
+{
+	uint8_t end[16];
+	size_t done;
+	int r;
+
+	if (!o->flat)
+		return 0;
+	if (o->failed)
+		return -EPIPE;
+	memset(end, 0xff, sizeof(end));
+	r = write_all(o->fd, end, sizeof(end), false, 0, &done);
+	if (r < 0)
+		o->failed = true;
+	return r;
+}
+
+ssize_t out_ec_pwrite(void *ctx, const void *buf, size_t len, uint64_t off)
+{
+	size_t done;
+	int r = out_write(ctx, buf, len, off, &done);
+
+	if (r < 0 && done == 0)
+		return r;
+	return (ssize_t)done;
+}

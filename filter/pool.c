@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Compression worker pool. A fixed ring of jobs (memory bounded: about
+ * 2 * threads + 2 jobs of pool_batch() pages, in and out buffers each);
+ * workers take queued jobs in submission order and the writer collects them
+ * strictly in that order, so the file does not depend on scheduling.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include "writer.h"
+
+#define POOL_BATCH 64
+
+enum { J_FREE, J_FILLING, J_QUEUED, J_RUNNING, J_DONE };
+
+struct pool {
+	enum comp_method method;
+	uint32_t page_size;
+	size_t bound;
+	bool detect_zero;
+	unsigned nthreads, njobs;
+	struct pool_job *jobs;
+	comp **comps;                  /* one per worker (or one inline) */
+	pthread_t *threads;
+	pthread_mutex_t lock;
+	pthread_cond_t work, done;
+	uint64_t next_seq, next_collect, next_run;
+	unsigned pending;              /* submitted, not yet collected */
+	bool stop;
+};
+
+/* An all-zero page? (word-wise; page sizes are multiples of 8) */
+static bool page_is_zero(const uint8_t *pg, size_t len)
+{
+	uint64_t acc = 0, w;
+
+	for (size_t i = 0; i < len; i += 8) {
+		memcpy(&w, pg + i, 8);
+		acc |= w;
+		if ((i & 511) == 504 && acc)
+			return false;
+	}
+	return acc == 0;
+}
+
+static void run_job(pool *p, comp *c, struct pool_job *j)
+{
+	uint32_t ps = p->page_size;
+
+	j->status = 0;
+	for (unsigned i = 0; i < j->n; i++) {
+		struct pool_page *pg = &j->pages[i];
+		const uint8_t *in = j->in + (size_t)i * ps;
+		uint8_t *out = j->out + (size_t)i * p->bound;
+		size_t len;
+
+		pg->zero = p->detect_zero && page_is_zero(in, ps);
+		pg->data = in;
+		pg->size = ps;
+		pg->flags = 0;
+		if (pg->zero || !c)
+			continue;
+		int r = comp_page(c, in, ps, out, p->bound, &len);
+		if (r < 0) {
+			j->status = r;
+			continue;
+		}
+		/* keep the compressed form only if strictly smaller (mdf rule) */
+		if (len < ps) {
+			pg->data = out;
+			pg->size = (uint32_t)len;
+			pg->flags = p->method;
+		}
+	}
+}
+
+static void *worker(void *arg)
+{
+	pool *p = arg;
+	unsigned me;
+
+	pthread_mutex_lock(&p->lock);
+	me = 0;
+	for (unsigned i = 0; i < p->nthreads; i++)
+		if (pthread_equal(p->threads[i], pthread_self()))
+			me = i;
+	for (;;) {
+		struct pool_job *j = NULL;
+
+		while (!p->stop) {
+			for (unsigned i = 0; i < p->njobs; i++)
+				if (p->jobs[i].state == J_QUEUED &&
+				    p->jobs[i].seq == p->next_run) {
+					j = &p->jobs[i];
+					break;
+				}
+			if (j)
+				break;
+			pthread_cond_wait(&p->work, &p->lock);
+		}
+		if (!j)
+			break;
+		j->state = J_RUNNING;
+		p->next_run++;
+		/* another queued job may now be runnable */
+		pthread_cond_signal(&p->work);
+		pthread_mutex_unlock(&p->lock);
+		run_job(p, p->comps[me], j);
+		pthread_mutex_lock(&p->lock);
+		j->state = J_DONE;
+		pthread_cond_broadcast(&p->done);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+void pool_destroy(pool *p)
+{
+	if (!p)
+		return;
+	if (p->threads) {
+		pthread_mutex_lock(&p->lock);
+		p->stop = true;
+		pthread_cond_broadcast(&p->work);
+		pthread_mutex_unlock(&p->lock);
+		for (unsigned i = 0; i < p->nthreads; i++)
+			pthread_join(p->threads[i], NULL);
+		free(p->threads);
+	}
+	if (p->comps) {
+		for (unsigned i = 0; i < (p->nthreads ? p->nthreads : 1); i++)
+			comp_destroy(p->comps[i]);
+		free(p->comps);
+	}
+	if (p->jobs) {
+		for (unsigned i = 0; i < p->njobs; i++) {
+			free(p->jobs[i].in);
+			free(p->jobs[i].out);
+			free(p->jobs[i].pages);
+		}
+		free(p->jobs);
+	}
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->done);
+	free(p);
+}
+
+int pool_create(unsigned threads, enum comp_method m, uint32_t page_size,
+		bool detect_zero, pool **ret)
+{
+	pool *p = calloc(1, sizeof(*p));
+	unsigned ncomp;
+	int r;
+
+	if (!p)
+		return -ENOMEM;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done, NULL);
+	p->method = m;
+	p->page_size = page_size;
+	p->detect_zero = detect_zero;
+	p->bound = m == COMP_NONE ? page_size : comp_bound(m, page_size);
+	p->nthreads = threads > 1 ? threads : 0;
+	p->njobs = p->nthreads ? 2 * p->nthreads + 2 : 1;
+	ncomp = p->nthreads ? p->nthreads : 1;
+	p->jobs = calloc(p->njobs, sizeof(*p->jobs));
+	p->comps = calloc(ncomp, sizeof(*p->comps));
+	if (!p->jobs || !p->comps) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (unsigned i = 0; i < p->njobs; i++) {
+		struct pool_job *j = &p->jobs[i];
+
+		j->in = malloc((size_t)POOL_BATCH * page_size);
+		j->out = malloc((size_t)POOL_BATCH * p->bound);
+		j->pages = calloc(POOL_BATCH, sizeof(*j->pages));
+		if (!j->in || !j->out || !j->pages) {
+			r = -ENOMEM;
+			goto fail;
+		}
+	}
+	if (m != COMP_NONE)
+		for (unsigned i = 0; i < ncomp; i++) {
+			r = comp_create(m, page_size, &p->comps[i]);
+			if (r < 0)
+				goto fail;
+		}
+	if (p->nthreads) {
+		p->threads = calloc(p->nthreads, sizeof(*p->threads));
+		if (!p->threads) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		/* hold the lock so workers see the complete threads[] array */
+		pthread_mutex_lock(&p->lock);
+		for (unsigned i = 0; i < p->nthreads; i++) {
+			r = -pthread_create(&p->threads[i], NULL, worker, p);
+			if (r < 0) {
+				p->nthreads = i;
+				pthread_mutex_unlock(&p->lock);
+				goto fail;
+			}
+		}
+		pthread_mutex_unlock(&p->lock);
+	}
+	*ret = p;
+	return 0;
+fail:
+	pool_destroy(p);
+	return r;
+}
+
+unsigned pool_batch(const pool *p)
+{
+	return POOL_BATCH;
+}
+
+unsigned pool_pending(const pool *p)
+{
+	return p->pending;
+}
+
+struct pool_job *pool_get(pool *p)
+{
+	struct pool_job *j = NULL;
+
+	pthread_mutex_lock(&p->lock);
+	for (unsigned i = 0; i < p->njobs; i++)
+		if (p->jobs[i].state == J_FREE) {
+			j = &p->jobs[i];
+			j->state = J_FILLING;
+			j->n = 0;
+			break;
+		}
+	pthread_mutex_unlock(&p->lock);
+	return j;
+}
+
+void pool_submit(pool *p, struct pool_job *j)
+{
+	pthread_mutex_lock(&p->lock);
+	j->seq = p->next_seq++;
+	p->pending++;
+	if (!p->nthreads) {
+		pthread_mutex_unlock(&p->lock);
+		run_job(p, p->comps[0], j);
+		pthread_mutex_lock(&p->lock);
+		p->next_run++;
+		j->state = J_DONE;
+	} else {
+		j->state = J_QUEUED;
+		pthread_cond_signal(&p->work);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+struct pool_job *pool_collect(pool *p)
+{
+	struct pool_job *j = NULL;
+
+	pthread_mutex_lock(&p->lock);
+	if (!p->pending)
+		goto out;
+	for (;;) {
+		for (unsigned i = 0; i < p->njobs; i++)
+			if (p->jobs[i].state >= J_QUEUED &&
+			    p->jobs[i].seq == p->next_collect) {
+				j = &p->jobs[i];
+				break;
+			}
+		if (j && j->state == J_DONE)
+			break;
+		j = NULL;
+		pthread_cond_wait(&p->done, &p->lock);
+	}
+	p->next_collect++;
+	p->pending--;
+out:
+	pthread_mutex_unlock(&p->lock);
+	return j;
+}
+
+void pool_release(pool *p, struct pool_job *j)
+{
+	pthread_mutex_lock(&p->lock);
+	j->state = J_FREE;
+	pthread_mutex_unlock(&p->lock);
+}

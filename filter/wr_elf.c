@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ELF writer (makedumpfile -E rules, formats.md §1): each source PT_LOAD is
+ * split where >= 256 consecutive pages are dropped; shorter dropped runs are
+ * written with their real contents; p_memsz of a segment includes the
+ * dropped run that ends it. Zero pages (dump level bit 1) are dropped before
+ * the layout is computed, which costs one extra read of the kept pages.
+ * The file itself is produced by libelfcore's streaming writer.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "writer.h"
+
+#define PFN_EXCLUDED 256
+#define ZWIN 256                       /* pages per zero-detection read */
+#define CHUNK (1u << 20)
+
+struct segs {
+	struct ec_load *v;
+	size_t n, cap;
+};
+
+static int seg_add(struct segs *s, const struct ec_load *l)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+		struct ec_load *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = *l;
+	return 0;
+}
+
+struct zwin {
+	uint8_t *buf;
+	uint64_t start, n;             /* window of pfns held in buf */
+	uint64_t lim;                  /* never read at or past this pfn */
+};
+
+static bool page_zero(const uint8_t *p, size_t len)
+{
+	uint64_t acc = 0, w;
+
+	for (size_t i = 0; i < len; i += 8) {
+		memcpy(&w, p + i, 8);
+		acc |= w;
+	}
+	return acc == 0;
+}
+
+static int is_zero(const struct wr_source *s, struct zwin *z, uint64_t pfn,
+		   bool *ret, struct ec_err *err)
+{
+	uint32_t ps = s->page_size;
+	int r;
+
+	if (pfn < z->start || pfn >= z->start + z->n) {
+		uint64_t n = ZWIN;
+
+		if (pfn + n > z->lim)
+			n = z->lim - pfn;
+		r = s->read(s->ctx, pfn * ps, z->buf, n * ps, err);
+		if (r == -ENODATA) {
+			for (uint64_t i = 0; i < n; i++) {
+				r = s->read(s->ctx, (pfn + i) * ps, z->buf + i * ps, ps, err);
+				if (r == -ENODATA)
+					memset(z->buf + i * ps, 0, ps), r = 0;
+				if (r < 0)
+					break;
+			}
+		}
+		if (r < 0)
+			return r;
+		z->start = pfn;
+		z->n = n;
+	}
+	*ret = page_zero(z->buf + (pfn - z->start) * ps, ps);
+	return 0;
+}
+
+static int dumpable(const struct wr_source *s, struct wr_plan *pl, struct zwin *z,
+		    int level, uint64_t pfn, bool *ret, struct ec_err *err)
+{
+	uint64_t start, end;
+	int r;
+
+	*ret = false;
+	if (pfn >= pl->max_mapnr)
+		return 0;
+	r = wr_plan_cycle(pl, pfn / pl->cycle, &start, &end, err);
+	if (r < 0)
+		return r;
+	if (!wr_bit(pl->keep, pfn - start))
+		return 0;
+	if (level & 1) {
+		bool zero;
+
+		r = is_zero(s, z, pfn, &zero, err);
+		if (r < 0)
+			return r;
+		*ret = !zero;
+		return 0;
+	}
+	*ret = true;
+	return 0;
+}
+
+/* The segment layout of makedumpfile's write_elf_pages_cyclic(). */
+static int layout(const struct wr_source *s, struct wr_plan *pl, int level,
+		  struct segs *out, uint64_t *ret_pages, struct ec_err *err)
+{
+	uint64_t ps = s->page_size;
+	struct zwin z = { .buf = NULL };
+	int r = 0;
+
+	if (level & 1) {
+		z.buf = malloc(ZWIN * ps);
+		if (!z.buf)
+			return ec_set_err(err, -ENOMEM, "out of memory");
+	}
+	*ret_pages = 0;
+	for (size_t i = 0; i < s->nr_loads; i++) {
+		struct ec_load l = s->loads[i];
+		uint64_t pfn_start = l.paddr / ps, pfn_end = (l.paddr + l.memsz) / ps;
+		uint64_t frac_head = ps - l.paddr % ps, frac_tail = (l.paddr + l.memsz) % ps;
+		uint64_t excluded = 0, memsz = 0, filesz = 0;
+
+		if (l.paddr == UINT64_MAX)
+			continue;
+		if (frac_head && frac_head != ps) {
+			memsz = filesz = frac_head;
+			pfn_start++;
+		}
+		if (frac_tail)
+			pfn_end++;
+		z.start = z.n = 0;
+		z.lim = pfn_end;
+		for (uint64_t pfn = pfn_start; pfn < pfn_end; pfn++) {
+			uint64_t sz = (pfn == pfn_end - 1 && frac_tail) ? frac_tail : ps;
+			bool keep;
+
+			r = dumpable(s, pl, &z, level, pfn, &keep, err);
+			if (r < 0)
+				goto out;
+			if (!keep) {
+				excluded++;
+				memsz += sz;
+				continue;
+			}
+			(*ret_pages)++;
+			if (!excluded) {
+				memsz += sz;
+				filesz += sz;
+				continue;
+			}
+			if (excluded < PFN_EXCLUDED) {
+				memsz += sz;
+				filesz += ps * excluded + sz;
+				*ret_pages += excluded;
+				excluded = 0;
+				continue;
+			}
+			l.memsz = memsz;
+			l.filesz = filesz;
+			r = seg_add(out, &l);
+			if (r < 0)
+				goto nomem;
+			l.paddr += memsz;
+			l.vaddr += memsz;
+			excluded = 0;
+			memsz = filesz = ps;
+		}
+		l.memsz = memsz;
+		l.filesz = filesz;
+		r = seg_add(out, &l);
+		if (r < 0)
+			goto nomem;
+	}
+out:
+	free(z.buf);
+	return r;
+nomem:
+	free(z.buf);
+	return ec_set_err(err, -ENOMEM, "out of memory for the segment table");
+}
+
+int wr_elf(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
+	   struct wr_result *res, struct ec_err *err)
+{
+	struct ec_writer_ops ops = { .pwrite = out_ec_pwrite };
+	struct ec_writer_params prm = { 0 };
+	struct segs sg = { 0 };
+	struct wr_plan pl;
+	ec_writer *w = NULL;
+	uint8_t *buf = NULL;
+	uint64_t done = 0, total = 0;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	r = wr_plan_init(&pl, src, o, false, err);
+	if (r < 0)
+		return r;
+	r = layout(src, &pl, o->dump_level, &sg, &total, err);
+	if (r < 0)
+		goto out;
+	res->pages_kept = total;
+	res->segments = sg.n;
+	buf = malloc(CHUNK);
+	if (!buf) {
+		r = ec_set_err(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	prm.elf_class = src->elf_class ? src->elf_class : 2;
+	prm.machine = src->machine;
+	prm.notes = src->notes;
+	prm.notes_len = src->notes_len;
+	prm.note_align = src->note_align;
+	prm.loads = sg.v;
+	prm.nr_loads = sg.n;
+	prm.page_align_data = false;
+	r = ec_writer_create(&prm, &ops, out, &w, err);
+	if (r < 0)
+		goto out;
+	r = out_begin(out);
+	if (r < 0) {
+		ec_set_err(err, r, "writing the flattened header: %s", strerror(-r));
+		goto out;
+	}
+	r = ec_writer_begin(w, err);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < sg.n && !res->incomplete; i++) {
+		uint64_t pos = sg.v[i].paddr, left = sg.v[i].filesz;
+
+		while (left) {
+			size_t n = left < CHUNK ? (size_t)left : CHUNK;
+
+			r = src->read(src->ctx, pos, buf, n, err);
+			if (r == -ENODATA) {
+				/* some page of a short dropped run is absent */
+				for (size_t q = 0; q < n; q += src->page_size) {
+					size_t m = n - q < src->page_size ? n - q : src->page_size;
+
+					r = src->read(src->ctx, pos + q, buf + q, m, err);
+					if (r == -ENODATA)
+						memset(buf + q, 0, m), r = 0;
+					if (r < 0)
+						break;
+				}
+			}
+			if (r < 0) {
+				/* unreadable source: keep what is written */
+				res->incomplete = true;
+				res->io_error = -r;
+				break;
+			}
+			r = ec_writer_data(w, buf, n, err);
+			if (r < 0) {
+				if (!wr_errno_is_space(r))
+					goto out;
+				res->incomplete = true;
+				res->io_error = -r;
+				break;
+			}
+			pos += n;
+			left -= n;
+			done += n / src->page_size;
+			if (o->progress) {
+				struct wr_progress p = { done, total, ec_writer_bytes(w) };
+
+				o->progress(o->progress_ctx, &p);
+			}
+		}
+	}
+	if (!res->incomplete) {
+		r = ec_writer_finish(w, err);
+		if (r < 0) {
+			if (!wr_errno_is_space(r))
+				goto out;
+			res->incomplete = true;
+			res->io_error = -r;
+		}
+	}
+	if (res->incomplete) {
+		struct ec_err e2;
+
+		(void)ec_writer_mark_incomplete(w, &e2);
+	}
+	r = 0;
+	(void)out_end(out);
+	res->pages_written = done;
+	res->bytes = ec_writer_bytes(w);
+out:
+	if (w)
+		ec_writer_destroy(w);
+	free(buf);
+	free(sg.v);
+	wr_plan_fini(&pl);
+	return r;
+}
+
+int wr_write(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
+	     struct wr_result *res, struct ec_err *err)
+{
+	if (o->format == WR_ELF)
+		return wr_elf(src, o, out, res, err);
+	return wr_kdump(src, o, out, res, err);
+}
