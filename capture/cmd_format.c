@@ -50,7 +50,7 @@ int cmd_format(int argc, char **argv)
 	}
 	r = dp_device_blocks(fd, &blocks, &err);
 	if (!r)
-		r = dp_probe(fd, 63, &content, NULL, NULL, &err);
+		r = dp_probe(fd, 0, &content, NULL, NULL, &err);
 	if (!r && content == DP_HOLDS_DUMP && !force) {
 		fprintf(stderr, "crashcap format: %s holds a dump not saved yet; run "
 			"'crashcap savecore %s' first, or use --force\n", argv[optind], argv[optind]);

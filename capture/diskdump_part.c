@@ -237,11 +237,11 @@ int dp_format_range(int fd, uint64_t first, uint64_t n, struct ec_err *err)
 	return r;
 }
 
-int dp_probe(int fd, unsigned sample_shift, enum dp_content *ret,
+int dp_probe(int fd, uint64_t step, enum dp_content *ret,
 	     uint64_t *ret_bad, struct dp_header *ret_hdr, struct ec_err *err)
 {
 	uint8_t *buf = malloc(DP_BLOCK);
-	uint64_t n, step, b;
+	uint64_t n, b;
 	int r;
 
 	if (!buf)
@@ -268,7 +268,8 @@ int dp_probe(int fd, unsigned sample_shift, enum dp_content *ret,
 		}
 		goto out;
 	}
-	step = sample_shift >= 63 ? n : (uint64_t)1 << sample_shift;
+	if (!step || step > n)
+		step = n;
 	for (b = 0; b < n; ) {
 		r = pread_block(fd, b, buf, err);
 		if (r < 0)
@@ -414,6 +415,22 @@ int dp_writer_end(struct dp_writer *w, struct ec_err *err)
 	w->open = false;
 	w->fill = 0;
 	return r;
+}
+
+int dp_writer_rewind(struct dp_writer *w, enum dp_format fmt, struct ec_err *err)
+{
+	struct dp_section_ent *e;
+
+	if (!w->open)
+		return ec_set_err(err, -EINVAL, "no open section");
+	e = &w->hdr.sec[w->hdr.n_sections - 1];
+	e->bytes = 0;
+	e->flags = 0;
+	w->next_block = e->start;
+	w->fill = 0;
+	w->full = false;
+	w->hdr.format = fmt;
+	return write_header(w, err);
 }
 
 int dp_writer_finish(struct dp_writer *w, bool incomplete, struct ec_err *err)

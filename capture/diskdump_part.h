@@ -92,9 +92,10 @@ enum dp_content {
 	DP_HOLDS_DUMP,  /* a crashcap dump not yet saved: do not overwrite */
 	DP_FOREIGN,     /* anything else: never write */
 };
-/* Sample every 2^sample_shift-th block plus the first 16 and the last block.
- * ret_bad is the first block whose signature failed (DP_FOREIGN only). */
-int dp_probe(int fd, unsigned sample_shift, enum dp_content *ret,
+/* Check every `step`-th block (step >= 1; 0 means only the fixed ones) plus the
+ * first 16 and the last block. ret_bad is the first block whose signature
+ * failed (DP_FOREIGN only). */
+int dp_probe(int fd, uint64_t step, enum dp_content *ret,
 	     uint64_t *ret_bad, struct dp_header *ret_hdr, struct ec_err *err);
 
 /* Sequential section writer over a probed-empty partition. */
@@ -114,6 +115,9 @@ int dp_writer_begin(struct dp_writer *w, enum dp_section type, struct ec_err *er
  * was written and the section is flagged truncated. */
 int dp_writer_write(struct dp_writer *w, const void *buf, size_t len, struct ec_err *err);
 int dp_writer_end(struct dp_writer *w, struct ec_err *err);
+/* Throw away what the open section holds and start it again (the collector
+ * failed; an unfiltered copy replaces it), now in format fmt. */
+int dp_writer_rewind(struct dp_writer *w, enum dp_format fmt, struct ec_err *err);
 /* Close any open section, write the final header (complete unless
  * `incomplete` or a section was truncated), fsync. Frees the buffer. */
 int dp_writer_finish(struct dp_writer *w, bool incomplete, struct ec_err *err);

@@ -134,20 +134,20 @@ static void test_probe(void)
 	int fd;
 
 	fd = mkpart("zero", 64, false);
-	ok(dp_probe(fd, 3, &c, &bad, NULL, &err) == 0 && c == DP_FOREIGN && bad == 0,
+	ok(dp_probe(fd, 8, &c, &bad, NULL, &err) == 0 && c == DP_FOREIGN && bad == 0,
 	   "a never-formatted (zero) device is foreign");
 	close(fd);
 
 	fd = mkpart("fmt", 1000, true);
-	ok(dp_probe(fd, 3, &c, &bad, NULL, &err) == 0 && c == DP_EMPTY, "formatted device is empty");
+	ok(dp_probe(fd, 8, &c, &bad, NULL, &err) == 0 && c == DP_EMPTY, "formatted device is empty");
 	memset(junk, 'x', sizeof(junk));
 	ok(pwrite(fd, junk, DP_BLOCK, 512 * DP_BLOCK) == DP_BLOCK, "clobber block 512");
-	ok(dp_probe(fd, 3, &c, &bad, NULL, &err) == 0 && c == DP_FOREIGN && bad == 512,
+	ok(dp_probe(fd, 8, &c, &bad, NULL, &err) == 0 && c == DP_FOREIGN && bad == 512,
 	   "clobbered sampled block 512 makes it foreign (bad=%llu)", (unsigned long long)bad);
-	ok(dp_probe(fd, 10, &c, &bad, NULL, &err) == 0 && c == DP_EMPTY,
+	ok(dp_probe(fd, 1024, &c, &bad, NULL, &err) == 0 && c == DP_EMPTY,
 	   "sampling every 1024th block misses block 512 (sampling is sampling)");
 	ok(pwrite(fd, junk, DP_BLOCK, 999 * DP_BLOCK) == DP_BLOCK, "clobber the last block");
-	ok(dp_probe(fd, 10, &c, &bad, NULL, &err) == 0 && c == DP_FOREIGN && bad == 999,
+	ok(dp_probe(fd, 1024, &c, &bad, NULL, &err) == 0 && c == DP_FOREIGN && bad == 999,
 	   "the last block is always checked");
 	close(fd);
 }
@@ -213,7 +213,7 @@ static void test_roundtrip(void)
 	flen = flatten(d, dlen, 65536, true, &flat);
 	fd = mkpart("part", blocks, true);
 	ok(write_dump(fd, blocks, flat, flen, true, &rc) == 0 && rc == 0, "dump written to partition");
-	ok(dp_probe(fd, 3, &c, NULL, &h, &err) == 0 && c == DP_HOLDS_DUMP && h.state == DP_ST_COMPLETE,
+	ok(dp_probe(fd, 8, &c, NULL, &h, &err) == 0 && c == DP_HOLDS_DUMP && h.state == DP_ST_COMPLETE,
 	   "probe sees an unsaved complete dump (capture must not overwrite it)");
 	ok(!strcmp(h.host, "guest") && h.n_sections == 3 && h.used_blocks == 1 + 1 + (flen + 4095) / 4096 + 1,
 	   "header: host, 3 sections, %llu used blocks", (unsigned long long)h.used_blocks);
@@ -265,7 +265,7 @@ static void test_roundtrip(void)
 	fd = mkpart("small", blocks, true);
 	ok(write_dump(fd, blocks, flat, flen, true, &rc) != 0 || rc == -ENOSPC, "small partition: ENOSPC");
 	ok(rc == -ENOSPC, "writer reported ENOSPC");
-	ok(dp_probe(fd, 3, &c, NULL, &h, &err) == 0 && c == DP_HOLDS_DUMP && h.state == DP_ST_INCOMPLETE,
+	ok(dp_probe(fd, 8, &c, NULL, &h, &err) == 0 && c == DP_HOLDS_DUMP && h.state == DP_ST_INCOMPLETE,
 	   "header says incomplete");
 	ok(cap_savecore(fd, crash, true, &s, &err) == 0 && s.found && s.incomplete, "savecore of a truncated dump");
 	dir = openat(crash, s.dir, O_RDONLY | O_DIRECTORY);
