@@ -1,0 +1,29 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Lab: `crashcap dmesg` equals `makedumpfile --dump-dmesg` byte for byte on a
+# real vmcore (Debian's makedumpfile 1.7.2: no caller field), and
+# --caller-id adds exactly one "[%8s] " field per record.
+# usage: lab-dmesg.sh VMCORE_NAME
+. "$LAB_SRC/tests/lab/lib.sh"
+name=${1:-g1g}
+lab_skip_unless_possible
+command -v makedumpfile >/dev/null 2>&1 || lab_skip "makedumpfile is not installed"
+core=$(lab_vmcore "$name") || t_bail "capture of $name failed"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+makedumpfile --dump-dmesg "$core" "$tmp/mdf.txt" >"$tmp/mdf.log" 2>&1 ||
+	t_bail "makedumpfile --dump-dmesg failed: $(tail -n 2 "$tmp/mdf.log")"
+"$CRASHCAP" dmesg -o "$tmp/cc.txt" "$core"
+t_ok $? "$name: crashcap dmesg runs"
+t_check "$name: log equals makedumpfile --dump-dmesg ($(wc -l <"$tmp/mdf.txt") lines)" \
+	cmp -s "$tmp/mdf.txt" "$tmp/cc.txt"
+"$CRASHCAP" dmesg --caller-id "$core" >"$tmp/cid.txt"
+t_ok $? "$name: crashcap dmesg --caller-id runs"
+# removing the caller field gives the 1.7.2 text again (indentation shrinks by 11)
+sed -E 's/^(\[ *[0-9]+\.[0-9]{6}\] )\[ *[TC][0-9]+\] /\1/; s/^           (           )/\1/' \
+	"$tmp/cid.txt" >"$tmp/cid-stripped.txt"
+t_check "$name: --caller-id differs only by the caller field" \
+	cmp -s "$tmp/mdf.txt" "$tmp/cid-stripped.txt"
+t_check "$name: --caller-id has a T/C field on every record line" \
+	sh -c "! grep -E '^\[ *[0-9]+\.[0-9]{6}\] ' '$tmp/cid.txt' | grep -vqE '^\[ *[0-9]+\.[0-9]{6}\] \[ *[TC][0-9]+\] '"
+t_done
