@@ -23,9 +23,11 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: crashcap capture [-c KDUMP.CONF] [--vmcore PATH] [--sysroot DIR]\n"
 		"                        [--mnt DIR] [--host NAME] [--no-action]\n"
+		"       crashcap capture --print-conf [-c KDUMP.CONF]\n"
 		"Save /proc/vmcore to the configured targets (in order, until one works),\n"
 		"then run final_action (or failure_action when nothing could be saved).\n"
-		"--no-action prints the action instead of rebooting. Environment:\n"
+		"--no-action prints the action instead of rebooting. --print-conf prints the\n"
+		"normalized conf the capture initrd carries. Environment:\n"
 		"CRASHCAP_VMCORE, CRASHCAP_SELF (binary for 'crashcap ...' commands),\n"
 		"CRASHCAP_SSH_OPTS (extra ssh options).\n");
 }
@@ -74,6 +76,7 @@ int cmd_capture(int argc, char **argv)
 		{ "mnt", required_argument, NULL, 'm' },
 		{ "host", required_argument, NULL, 'H' },
 		{ "no-action", no_argument, NULL, 'n' },
+		{ "print-conf", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -85,6 +88,7 @@ int cmd_capture(int argc, char **argv)
 	struct ec_err err = { 0 };
 	char hostbuf[128], self[4096];
 	ssize_t n;
+	bool print_conf = false;
 	int c, r;
 
 	p.vmcore = getenv("CRASHCAP_VMCORE") ? getenv("CRASHCAP_VMCORE") : "/proc/vmcore";
@@ -99,6 +103,7 @@ int cmd_capture(int argc, char **argv)
 		case 'm': p.mnt_base = optarg; break;
 		case 'H': host = optarg; break;
 		case 'n': ops.action = print_action; break;
+		case 'P': print_conf = true; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -117,6 +122,19 @@ int cmd_capture(int argc, char **argv)
 	if (r < 0) {
 		fprintf(stderr, "crashcap capture: %s\n", err.msg);
 		return EXIT_FAIL;
+	}
+	if (print_conf) {
+		char *text = NULL;
+
+		r = kc_serialize(&kc, &text, &err);
+		kc_conf_free(&kc);
+		if (r < 0) {
+			fprintf(stderr, "crashcap capture: %s\n", err.msg);
+			return EXIT_FAIL;
+		}
+		fputs(text, stdout);
+		free(text);
+		return EXIT_OK;
 	}
 	if (access(p.vmcore, R_OK) < 0) {
 		fprintf(stderr, "crashcap capture: %s: %s (not in a capture kernel?)\n",
