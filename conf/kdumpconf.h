@@ -53,9 +53,10 @@
 #define KC_DEFAULT_COLLECTOR "crashcap save -l --message-level 7 -d 31"
 #define KC_DEFAULT_SAMPLE_RATE 8
 #define KC_NORMALIZED_MAGIC "# crashcap normalized kdump.conf v1"
-/* Where kdumpctl puts the normalized form inside the capture initrd
- * (dracut --include); the capture side reads it from there. */
-#define KC_INITRD_CONF_PATH "/etc/crashcap/kdump.conf"
+/* Where the normalized form sits inside the capture initrd: the dracut
+ * module (initramfs/99crashcap) writes it there with `crashcap capture
+ * --print-conf -c $CRASHCAP_CONF`; kdumpctl sets CRASHCAP_CONF for dracut. */
+#define KC_INITRD_CONF_PATH "/etc/kdump.conf"
 
 enum kc_target_type {
 	KC_T_RAW = 1,   /* raw <device>: diskdump partition */

@@ -142,9 +142,6 @@ static int dracut_argv(struct kd *kd, const char *normconf, char **argv)
 	}
 	argv[n++] = strdup("--omit");
 	argv[n++] = strdup("plymouth resume");
-	argv[n++] = strdup("--include");
-	argv[n++] = strdup(normconf);
-	argv[n++] = strdup(KC_INITRD_CONF_PATH);
 	if (kd->conf.dracut_args) {
 		p = kd->conf.dracut_args;
 		end = p + strlen(p);
@@ -265,29 +262,11 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
-static int write_file(const char *path, const char *text)
-{
-	char tmp[PATH_MAX + 8];
-	FILE *f;
-
-	kd_fmt(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	fputs(text, f);
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
-		unlink(tmp);
-		return -errno;
-	}
-	return 0;
-}
-
 int kd_initrd_ensure(struct kd *kd, bool force, bool *ret_built)
 {
 	struct inputs *ins = malloc(sizeof(*ins));
-	char *argv[KD_MAX_ARGS] = { 0 }, norm[PATH_MAX], *old = NULL, *text = NULL;
+	char *argv[KD_MAX_ARGS] = { 0 }, norm[PATH_MAX], *old = NULL;
 	char changed[1024] = "";
-	struct ec_err err = { 0 };
 	bool have_initrd;
 	int r;
 	FILE *f;
@@ -331,12 +310,11 @@ int kd_initrd_ensure(struct kd *kd, bool force, bool *ret_built)
 		fprintf(stderr, "kdumpctl: mkdir %s: %s\n", kd->state_dir, strerror(-r));
 		goto out;
 	}
-	r = kc_serialize(&kd->conf, &text, &err);
-	if (r < 0 || (r = write_file(norm, text)) < 0) {
-		fprintf(stderr, "kdumpctl: %s: %s\n", norm, err.msg[0] ? err.msg : strerror(-r));
-		goto out;
-	}
 	unlink(kd->hashfile);   /* a failed build must not look current */
+	/* The dracut module (initramfs/99crashcap) normalizes this conf into the
+	 * initrd's KC_INITRD_CONF_PATH with `crashcap capture --print-conf`. */
+	setenv("CRASHCAP_CONF", kd->conf_path, 1);
+	setenv("CRASHCAP_BIN", kd->crashcap_bin, 1);
 	r = kd_run(argv);
 	if (r != 0 || access(kd->initrd, R_OK) < 0) {
 		fprintf(stderr, "kdumpctl: %s failed (exit %d); %s not built\n", kd->dracut, r, kd->initrd);
@@ -362,7 +340,6 @@ out:
 	free_argv(argv);
 out_noargv:
 	free(old);
-	free(text);
 	free(ins);
 	return r;
 }
