@@ -212,6 +212,7 @@ static int run(const char *name, const char *out, const char *extra, const char 
 	if (pid == 0) {
 		char pre[4200];
 
+		dup2(2, 1);   /* the command's report is not TAP */
 		snprintf(pre, sizeof(pre), "LD_PRELOAD=%s", shim);
 		snprintf(logenv, sizeof(logenv), "FAULTINJ_LOG=%s/%s.log", dir, name);
 		snprintf(matchenv, sizeof(matchenv), "FAULTINJ_LOG_MATCH=%s/*", dir);
