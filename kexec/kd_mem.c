@@ -110,6 +110,7 @@ int kd_cmd_showmem(struct kd *kd)
 
 	if (r < 0) {
 		/* iomem may be unreadable; the size alone is enough. */
+		fprintf(stderr, "kdumpctl: note: %s\n", err.msg);
 		memset(&err, 0, sizeof(err));
 		r = ck_read_live(kd->sysfs, NULL, &live, &err);
 	}

@@ -15,7 +15,9 @@
 #include "kdumpctl.h"
 #include "loader.h"
 
-#define SBINDIR_CRASHCAP "/usr/sbin/crashcap"
+#ifndef KD_CRASHCAP_BIN
+#define KD_CRASHCAP_BIN "/usr/sbin/crashcap"
+#endif
 
 int kd_fmt(char *buf, size_t n, const char *fmt, ...)
 {
@@ -103,7 +105,7 @@ static void kd_init(struct kd *kd)
 	env_path(kd, "KDUMP_SYSCONFIG", "/etc/sysconfig/kdump", kd->sysconfig_path);
 	env_path(kd, "KDUMP_STATE_DIR", "/var/lib/kdump", kd->state_dir);
 	env_path(kd, "KDUMP_DRACUT_MODDIR", "/usr/lib/dracut/modules.d/99crashcap", kd->dracut_moddir);
-	env_path(kd, "KDUMP_CRASHCAP", SBINDIR_CRASHCAP, kd->crashcap_bin);
+	env_path(kd, "KDUMP_CRASHCAP", KD_CRASHCAP_BIN, kd->crashcap_bin);
 	kd_path(kd, "/sys/kernel", kd->sysfs);
 	kd_path(kd, "/proc/cmdline", kd->proc_cmdline);
 	kd_path(kd, "/proc/iomem", kd->iomem);

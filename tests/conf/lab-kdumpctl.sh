@@ -1,0 +1,34 @@
+#!/bin/sh
+# Lab: the guest's crash kernel is loaded by kdumpctl's own kexec_file_load
+# loader (not kexec-tools), `kdumpctl status` says loaded, sysrq-c boots the
+# capture kernel with our command line, and the capture gives a valid vmcore.
+# usage: lab-kdumpctl.sh KDUMPCTL [NAME CRASHKERNEL RAM]
+. "$LAB_SRC/tests/lab/lib.sh"
+lab_skip_unless_possible
+K=$1
+name=${2:-kdumpctl-256m}
+ck=${3:-256M}
+ram=${4:-1G}
+[ -x "$K" ] || t_bail "kdumpctl binary $K"
+
+out=$(lab_vmcore "$name" --force --ram "$ram" --crashkernel "$ck" \
+	--anon 16 --pagecache 0 --tmpfs 0 --thp 0 --hugetlb 0 \
+	--extra-file "$K:/usr/sbin/kdumpctl" \
+	--load-cmd 'kdumpctl load --kernel="$CL_KERNEL" --initrd="$CL_INITRD" --command-line="$CL_CAPTURE_CMDLINE" --append=crashcap_lab_loader=1 && kdumpctl status && kdumpctl showmem' \
+	--capture-cmd 'cat /proc/cmdline > $CL_OUT/cmdline; cp /proc/vmcore $CL_OUT/vmcore') ||
+	t_bail "crashlab capture --name $name (see $LAB_VMCORES/$name.log)"
+log=$LAB_VMCORES/$name.log
+dir=$LAB_VMCORES/$name.out
+t_check "first kernel booted with crashkernel=$ck" grep -aq "Kernel command line:.*crashkernel=$ck" "$log"
+t_check "kdumpctl loaded the capture kernel with kexec_file_load" \
+	grep -aq "kdumpctl: loaded .* with kexec_file_load" "$log"
+t_check "kdumpctl status printed loaded" grep -aq "kdump: loaded: operational" "$log"
+t_check "kdumpctl showmem saw the reservation" grep -aq "Reserved [0-9]*MB memory for crash kernel" "$log"
+t_check "capture kernel booted with our command line" \
+	grep -q "irqpoll nr_cpus=1 reset_devices.*crashcap_lab_loader=1" "$dir/cmdline"
+t_check "no crashkernel= in the capture command line" sh -c '! grep -q crashkernel= "$1"' _ "$dir/cmdline"
+t_check "the kernel added elfcorehdr= (kexec_file_load path)" grep -q "elfcorehdr=" "$dir/cmdline"
+t_check "vmcore is an ELF core" sh -c 'readelf -h "$1" | grep -q "CORE (Core file)"' _ "$out"
+t_check "vmcore has VMCOREINFO with OSRELEASE" sh -c 'readelf -n "$1" | grep -q VMCOREINFO && head -c 1048576 "$1" | grep -aq OSRELEASE=' _ "$out"
+t_diag "$(grep -a 'crashlab:.*vmcore' "$log" | tail -1)"
+t_done
