@@ -28,6 +28,17 @@ for lv in 0 1 2 4 8 16 31; do
 		t_ok 1 "$name -d $lv: kept pfns differ from makedumpfile's"
 		diff "$tmp/mdf.txt" "$tmp/cc.txt" | head -n 20 | sed 's/^/# /'
 	fi
+	if [ "$lv" = 1 ] || [ "$lv" = 31 ]; then
+		# the ELF flavour: makedumpfile -E keeps the same pages, laid out per formats.md §1
+		rm -f "$tmp/mdf.elf"
+		if makedumpfile -E -d "$lv" "$core" "$tmp/mdf.elf" >"$tmp/mdfE.log" 2>&1; then
+			t_check "$name -d $lv: makedumpfile -E output holds our kept set, drops only runs >= 256" \
+				python3 "$ELF_CHECK" "$tmp/mdf.elf" "$tmp/cc.txt"
+		else
+			t_ok 1 "$name -d $lv: makedumpfile -E failed: $(tail -n 2 "$tmp/mdfE.log")"
+		fi
+		rm -f "$tmp/mdf.elf"
+	fi
 	if [ "$lv" = 31 ]; then
 		"$KEPT_PFNS" -c 4099 -d 31 "$core" >"$tmp/cc-small.txt" 2>/dev/null
 		t_check "$name -d 31: cycles of 4099 pfns keep the same set" \
