@@ -203,7 +203,7 @@ int spec_parse(const char *path, struct spec *s, char *msg, size_t msglen)
 			}
 		} else if (!strcmp(w[0], "expect-open-error")) {
 			s->has_expect_error = true;
-			snprintf(s->expect_error, sizeof(s->expect_error), "%s", rest ? rest : "");
+			snprintf(s->expect_error, sizeof(s->expect_error), "%.255s", rest ? rest : "");
 		} else if (!strcmp(w[0], "expect-cpus")) {
 			NEED(2);
 			s->expect_cpus = (long)num(w[1], &ok);
