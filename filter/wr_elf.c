@@ -189,6 +189,48 @@ nomem:
 	return ec_set_err(err, -ENOMEM, "out of memory for the segment table");
 }
 
+/*
+ * After a write failed in segment `fail` (having written `written` bytes of
+ * it): shrink that segment's p_filesz to the whole pages that reached the
+ * file and give every later segment p_filesz 0 (p_offset 0), so readers see
+ * the missing memory as excluded instead of reading past the end of the
+ * file (libkdumpfile would return zeros there). p_memsz keeps the memory
+ * layout. These are overwrites inside the header block, which is already
+ * on disk, so they cannot run out of space.
+ */
+static void truncate_phdrs(const struct wr_source *src, wr_out *out,
+			   const struct segs *sg, size_t fail, uint64_t written)
+{
+	bool is64 = (src->elf_class ? src->elf_class : 2) == 2;
+	uint64_t eh = is64 ? 64 : 52, ph = is64 ? 56 : 32;
+
+	for (size_t j = fail; j < sg->n; j++) {
+		uint64_t fs = j == fail ? written / src->page_size * src->page_size : 0;
+		uint64_t base = eh + (j + 1) * ph;
+		uint8_t b[8];
+
+		if (fs >= sg->v[j].filesz)
+			continue;
+		if (is64) {
+			for (int k = 0; k < 8; k++)
+				b[k] = (uint8_t)(fs >> (8 * k));
+			(void)out_write(out, b, 8, base + 32, NULL);
+			if (!fs) {
+				memset(b, 0, 8);
+				(void)out_write(out, b, 8, base + 8, NULL);
+			}
+		} else {
+			for (int k = 0; k < 4; k++)
+				b[k] = (uint8_t)(fs >> (8 * k));
+			(void)out_write(out, b, 4, base + 16, NULL);
+			if (!fs) {
+				memset(b, 0, 4);
+				(void)out_write(out, b, 4, base + 4, NULL);
+			}
+		}
+	}
+}
+
 int wr_elf(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
 	   struct wr_result *res, struct ec_err *err)
 {
@@ -198,7 +240,8 @@ int wr_elf(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
 	struct wr_plan pl;
 	ec_writer *w = NULL;
 	uint8_t *buf = NULL;
-	uint64_t done = 0, total = 0;
+	uint64_t done = 0, total = 0, fail_done = 0;
+	size_t fail_seg = 0;
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -237,6 +280,8 @@ int wr_elf(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
 	for (size_t i = 0; i < sg.n && !res->incomplete; i++) {
 		uint64_t pos = sg.v[i].paddr, left = sg.v[i].filesz;
 
+		fail_seg = i;
+		fail_done = 0;
 		while (left) {
 			size_t n = left < CHUNK ? (size_t)left : CHUNK;
 
@@ -269,6 +314,7 @@ int wr_elf(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
 			}
 			pos += n;
 			left -= n;
+			fail_done += n;
 			done += n / src->page_size;
 			if (o->progress) {
 				struct wr_progress p = { done, total, ec_writer_bytes(w) };
@@ -289,6 +335,7 @@ int wr_elf(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
 	if (res->incomplete) {
 		struct ec_err e2;
 
+		truncate_phdrs(src, out, &sg, fail_seg, fail_done);
 		(void)ec_writer_mark_incomplete(w, &e2);
 	}
 	r = 0;
