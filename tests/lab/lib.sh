@@ -78,9 +78,14 @@ lab_vmcore() {
 	"$CRASHLAB" capture --name "$_name" "$@"
 }
 
-# lab_dbg: print the debug vmlinux of the lab kernel (downloads ~280 MB once)
+# lab_dbg [NAME]: print the debug vmlinux of the lab kernel, or of the kernel
+# that cached vmcore NAME was captured from (downloads ~280 MB once per kernel)
 lab_dbg() {
-	"$CRASHLAB" dbg
+	if [ $# -gt 0 ]; then
+		"$CRASHLAB" dbg --for "$1"
+	else
+		"$CRASHLAB" dbg
+	fi
 }
 
 # lab_meta NAME KEY: print one field of vmcores/NAME.json (dotted keys: workload.anon)
