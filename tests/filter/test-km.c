@@ -98,7 +98,6 @@ static void test_translate(int levels, uint64_t sme)
 	r = km_read_virt(m, s.vmemmap + EDGE_PFN * 64 - 100, got, 200, &err);
 	ok(r == 0 && !memcmp(edge_bytes, got, 200), "%d-level: read across 4K leaves", levels);
 	ok(km_can_classify(m, &err), "%d-level: mem_section decodes: %s", levels, err.msg);
-	return;
 out:
 	closeall(&s, d, m, path);
 }
