@@ -404,6 +404,18 @@ static void set_present(ec_dump *d, uint32_t page_size, uint64_t start, uint64_t
 			}
 		}
 	}
+	/* kdump-compressed input (re-filtering): the 1st bitmap gives the loads,
+	 * the 2nd says which pages the file really holds */
+	if (ec_format(d) != EC_FMT_ELF && ec_format(d) != EC_FMT_OLDMEM) {
+		for (uint64_t p = start; p < end; p++) {
+			uint64_t j = p - start;
+
+			if ((keep[j >> 3] & (1u << (j & 7))) && !ec_pfn_present(d, p)) {
+				keep[j >> 3] &= (uint8_t)~(1u << (j & 7));
+				cnt--;
+			}
+		}
+	}
 	if (ret_n)
 		*ret_n = cnt;
 }
