@@ -299,6 +299,14 @@ static void exclude(struct scan *s, uint64_t a, uint64_t b, enum pclass c)
 	count_class(s->st, c, n);
 }
 
+static void free_block(void *ctx, uint64_t pfn, uint64_t n)
+{
+	struct scan *s = ctx;
+
+	if (pfn < s->end && pfn + n > s->start)
+		exclude(s, pfn, pfn + n, PC_FREE);
+}
+
 /* Scan one mem_map chunk [cs, ce) from cs up to `stop`. */
 static int scan_chunk(struct scan *s, uint64_t cs, uint64_t ce, uint64_t stop)
 {
@@ -474,11 +482,15 @@ int fl_classify(km *m, int dump_level, uint64_t start_pfn, uint64_t end_pfn,
 		return ec_set_err(err, -ENOTSUP, "%s: cannot classify pages: %s",
 				  ec_path(m->d), m->why);
 	}
-	if ((dump_level & DL_FREE) && !m->buddy_by_mapcount)
-		return ec_set_err(err, -ENOTSUP,
-				  "%s: VMCOREINFO has no buddy marker (OFFSET(page._mapcount|private) + PAGE_BUDDY_MAPCOUNT_VALUE); free-list walking is not implemented",
-				  ec_path(m->d));
-	if (!scan || start_pfn == end_pfn)
+	if (start_pfn == end_pfn)
+		goto done;
+	if ((dump_level & DL_FREE) && !m->buddy_by_mapcount) {
+		/* no buddy marker in struct page: the zones' free lists instead */
+		r = km_walk_free_lists(m, free_block, &s, err);
+		if (r < 0)
+			goto out;
+	}
+	if (!scan)
 		goto done;
 
 	s.cache = malloc(PGMM_CACHED * m->pg.size);

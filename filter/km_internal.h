@@ -137,6 +137,10 @@ uint64_t km_pfn_to_page(const km *m, uint64_t pfn);
  * (mdf's mem_map_data entry: one per section, or the whole range). */
 void km_chunk_of(const km *m, uint64_t pfn, uint64_t *ret_start, uint64_t *ret_end);
 
+/* Walk the zones' free lists (freelist.c): cb(pfn, npages) per free block. */
+int km_walk_free_lists(km *m, void (*cb)(void *ctx, uint64_t pfn, uint64_t n), void *ctx,
+		       struct ec_err *err);
+
 /* Classification setup (classify.c). */
 void km_classify_init(km *m);
 

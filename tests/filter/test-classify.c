@@ -27,15 +27,17 @@ struct era {
 	int lru, priv, swapcache, swapbacked, slab /* -1: no key */, hwpoison, hugetlb_bit;
 	int64_t head_mask, buddy, offline, slab_mc, hugetlb_mc, unaccepted_mc; /* 0: no key */
 	bool dtor;
+	bool freelist;      /* no OFFSET(page.private): free pages from the zone lists */
 };
 
 static const struct era eras[] = {
-	{ "6.1", 4, 13, 10, 19, 9, 23, -1, 1 << 16, -129, -257, 0, 0, 0, true },
-	{ "6.6", 4, 13, 10, 19, 9, 23, 22, 1 << 16, -129, -257, 0, 0, 0, false },
+	{ "6.1", 4, 13, 10, 19, 9, 23, -1, 1 << 16, -129, -257, 0, 0, 0, true, false },
+	{ "6.6", 4, 13, 10, 19, 9, 23, 22, 1 << 16, -129, -257, 0, 0, 0, false, false },
 	{ "6.12", 5, 14, 10, 17, -1, 20, -1, 64, -268435456, -251658240, -184549376,
-	  -201326592, 0, false },
+	  -201326592, 0, false, false },
 	{ "6.14-unaccepted", 5, 14, 10, 17, -1, 20, -1, 64, -268435456, -251658240, -184549376,
-	  -201326592, -234881024, false },
+	  -201326592, -234881024, false, false },
+	{ "6.1-freelist", 4, 13, 10, 19, 9, 23, -1, 1 << 16, -129, -257, 0, 0, 0, true, true },
 };
 
 struct spec { uint64_t pfn; enum kind k; unsigned order; };
@@ -93,6 +95,54 @@ static void compound(struct synth *s, const struct era *e, uint64_t pfn, unsigne
 	}
 	if (hugetlb && e->hugetlb_mc)
 		sy_w32(s, sy_page_pa(pfn) + 48, (uint32_t)e->hugetlb_mc);
+}
+
+/* node_data[0] -> pglist_data with 2 zones; zone 1 spans memory and its
+ * free_area[order].free_list[mt] lists hold the buddy blocks of the spec
+ * (linked through page.lru @8/@16). Zone 0 spans nothing and is skipped. */
+static void build_free_lists(struct synth *s)
+{
+	const uint64_t zsz = 512, fa_off = 64, fa_sz = 40;
+	uint64_t pgdat = sy_alloc(s, 4096), nd = sy_alloc(s, 4 * 8), online = sy_alloc(s, 8);
+	uint64_t zone = pgdat + zsz;   /* node_zones @0, zone 1 */
+
+	sy_w64(s, nd, sy_kva(pgdat));
+	sy_w64(s, online, 1);
+	sy_w32(s, pgdat + 2048, 2);             /* nr_zones */
+	sy_w64(s, zone + 8, SY_PFNS);           /* spanned_pages */
+	for (unsigned o = 0; o < 11; o++)
+		for (unsigned mt = 0; mt < 2; mt++) {
+			uint64_t h = zone + fa_off + fa_sz * o + 16 * mt;
+
+			sy_w64(s, h, sy_kva(h));
+			sy_w64(s, h + 8, sy_kva(h));
+		}
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		if (specs[i].k != K_BUDDY && specs[i].k != K_UNACCEPTED)
+			continue;
+		unsigned o = specs[i].order, mt = (unsigned)(i & 1);
+		uint64_t h = zone + fa_off + fa_sz * o + 16 * mt, hva = sy_kva(h);
+		uint64_t lru = pg_va(s, specs[i].pfn) + 8, lpa = sy_page_pa(specs[i].pfn) + 8;
+		uint64_t last = 0;
+
+		/* append at the tail: read the current prev of the head */
+		for (int b = 7; b >= 0; b--)
+			last = last << 8 | s->mem[h + 8 + (unsigned)b];
+		sy_w64(s, lpa, hva);
+		sy_w64(s, lpa + 8, last);
+		if (last == hva)
+			sy_w64(s, h, lru);
+		else
+			sy_w64(s, sy_page_pa((last - 8 - s->vmemmap) / SY_PAGE_SIZE_STRUCT) + 8, lru);
+		sy_w64(s, h + 8, lru);
+	}
+	sy_vmci(s, "SYMBOL(node_data)=%llx\nLENGTH(node_data)=4\nSYMBOL(node_online_map)=%llx\n"
+		"SIZE(nodemask_t)=8\nSIZE(pglist_data)=4096\nOFFSET(pglist_data.node_zones)=0\n"
+		"OFFSET(pglist_data.nr_zones)=2048\nSIZE(zone)=512\nOFFSET(zone.free_area)=64\n"
+		"OFFSET(zone.spanned_pages)=8\nOFFSET(zone.vm_stat)=16\nSIZE(free_area)=40\n"
+		"OFFSET(free_area.free_list)=0\nLENGTH(free_area.free_list)=2\nSIZE(list_head)=16\n"
+		"OFFSET(list_head.next)=0\nOFFSET(list_head.prev)=8\n",
+		(unsigned long long)sy_kva(nd), (unsigned long long)sy_kva(online));
 }
 
 static void build(struct synth *s, const struct era *e)
@@ -154,8 +204,11 @@ static void build(struct synth *s, const struct era *e)
 	}
 	sy_vmci(s, "SIZE(page)=64\nOFFSET(page.flags)=0\nOFFSET(page._refcount)=52\n"
 		"OFFSET(page.mapping)=24\nOFFSET(page.lru)=8\nOFFSET(page._mapcount)=48\n"
-		"OFFSET(page.private)=40\nOFFSET(page.compound_head)=8\n"
-		"LENGTH(zone.free_area)=11\n");
+		"OFFSET(page.compound_head)=8\nLENGTH(zone.free_area)=11\n");
+	if (e->freelist)
+		build_free_lists(s);
+	else
+		sy_vmci(s, "OFFSET(page.private)=40\n");
 	sy_vmci(s, "NUMBER(PG_lru)=%d\nNUMBER(PG_private)=%d\nNUMBER(PG_swapcache)=%d\n"
 		"NUMBER(PG_swapbacked)=%d\nNUMBER(PG_head_mask)=%lld\nNUMBER(PG_hwpoison)=%d\n"
 		"NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=%lld\nNUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=%lld\n",
