@@ -5,10 +5,13 @@
  * the writers' synthetic source (tests/writers/synth.h), and raw-partition
  * header blocks from dp_header_encode().
  *   mkseed OUTDIR  ->  OUTDIR/{elf,kdump,flat,diskdump}/<name>
+ *   mkseed --core NPAGES FILE  ->  one ELF64 vmcore with every page (for the
+ *                                  fault matrix in tests/security)
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -63,8 +66,22 @@ int main(int argc, char **argv)
 	char name[64];
 	int bad = 0;
 
+	if (argc == 4 && !strcmp(argv[1], "--core")) {
+		/* mkseed --core NPAGES FILE: one ELF64 vmcore (all pages), the
+		 * fault matrix's source */
+		char *slash = strrchr(argv[3], '/');
+
+		synth_init(&s, strtoull(argv[2], NULL, 0));
+		outdir = ".";
+		if (slash) {
+			*slash = '\0';
+			outdir = argv[3];
+			argv[3] = slash + 1;
+		}
+		return dump(&s, ".", argv[3], WR_ELF, COMP_NONE, 0, false) ? 1 : 0;
+	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: mkseed OUTDIR\n");
+		fprintf(stderr, "usage: mkseed OUTDIR | mkseed --core NPAGES FILE\n");
 		return 2;
 	}
 	outdir = argv[1];

@@ -5,13 +5,14 @@
 set -u
 secs=${1:-600}
 build=${2:-build-fuzz}
+here=$(cd "$(dirname "$0")" && pwd)
 cd "$build/tests/fuzz" || exit 1
 status=0
 for t in elfcore kdump flat vmcoreinfo kdumpconf sysconfig crashkernel diskdump; do
 	case $t in
 	elfcore) corp=seeds/elf ;;
 	kdump|flat|diskdump) corp=seeds/$t ;;
-	*) corp=$(cd ../../.. && pwd)/tests/fuzz/corpus/$t ;;
+	*) corp=$here/corpus/$t ;;
 	esac
 	mkdir -p work/$t
 	start=$(date +%s)
