@@ -19,7 +19,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: crashcap decrypt --key SECRETKEYFILE [--flat] IN OUT\n"
 		"       crashcap decrypt --genkey PUBFILE SECFILE\n"
-		"       crashcap decrypt --encrypt PUBFILE [--flat] [--chunk-size N] IN OUT\n"
+		"       crashcap decrypt --encrypt PUBFILE [--flat|--flat-input] [--chunk-size N] IN OUT\n"
 		"\n"
 		"  --key FILE       the recipient's secret key (base64 or hex text)\n"
 		"  --flat           decrypt: keep a flattened dump flattened (else it is\n"
@@ -27,6 +27,8 @@ static void usage(FILE *f)
 		"  --genkey         write a new key pair; put PUBFILE in kdump.conf as\n"
 		"                   'encrypt_to PUBFILE', keep SECFILE off the crashing host\n"
 		"  --encrypt FILE   encrypt IN to the public key in FILE\n"
+		"  --flat-input     encrypt: IN is already flattened (crashcap save -F ...);\n"
+		"                   decrypt will reassemble it\n"
 		"  --chunk-size N   plaintext bytes per chunk (default %u)\n"
 		"IN or OUT may be '-' (stdin/stdout). Exit 3 when the input is truncated:\n"
 		"every whole chunk is still written, and a reassembled dump is marked incomplete.\n",
@@ -48,8 +50,8 @@ static int open_out(const char *path)
 	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 }
 
-static int do_encrypt(const char *pubfile, bool flat, uint32_t chunk, const char *in,
-		      const char *out)
+static int do_encrypt(const char *pubfile, bool flat, bool flat_input, uint32_t chunk,
+		      const char *in, const char *out)
 {
 	uint8_t pk[CRYPT_KEY_BYTES];
 	struct ec_err err = { 0 };
@@ -70,7 +72,8 @@ static int do_encrypt(const char *pubfile, bool flat, uint32_t chunk, const char
 		ec_set_err(&err, -errno, "%s: %s", out, strerror(errno));
 		goto fail;
 	}
-	if (crypt_writer_create(pk, ofd, flat ? CRYPT_F_FLATTENED : 0, chunk, &w, &err) < 0)
+	if (crypt_writer_create(pk, ofd, flat ? CRYPT_F_FLATTENED : flat_input ? CRYPT_F_FLAT_INPUT : 0,
+				chunk, &w, &err) < 0)
 		goto fail;
 	for (;;) {
 		ssize_t n = read(ifd, buf, sizeof(buf));
@@ -176,23 +179,25 @@ int cmd_decrypt(int argc, char **argv)
 		{ "genkey", no_argument, NULL, 'g' },
 		{ "encrypt", required_argument, NULL, 'e' },
 		{ "flat", no_argument, NULL, 'F' },
+		{ "flat-input", no_argument, NULL, 'I' },
 		{ "chunk-size", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	const char *key = NULL, *pub = NULL;
-	bool genkey = false, flat = false;
+	bool genkey = false, flat = false, flat_input = false;
 	unsigned long chunk = 0;
 	char *end;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "k:ge:Fc:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:ge:FIc:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k': key = optarg; break;
 		case 'g': genkey = true; break;
 		case 'e': pub = optarg; break;
 		case 'F': flat = true; break;
+		case 'I': flat_input = true; break;
 		case 'c':
 			errno = 0;
 			chunk = strtoul(optarg, &end, 0);
@@ -209,7 +214,8 @@ int cmd_decrypt(int argc, char **argv)
 		fprintf(stderr, "crashcap decrypt: built without libsodium: no encryption support\n");
 		return EXIT_FAIL;
 	}
-	if (argc - optind != 2 || (genkey + !!key + !!pub) != 1) {
+	if (argc - optind != 2 || (genkey + !!key + !!pub) != 1 || (flat && flat_input) ||
+	    (flat_input && !pub)) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -223,6 +229,7 @@ int cmd_decrypt(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (pub)
-		return do_encrypt(pub, flat, (uint32_t)chunk, argv[optind], argv[optind + 1]);
+		return do_encrypt(pub, flat, flat_input, (uint32_t)chunk, argv[optind],
+				  argv[optind + 1]);
 	return do_decrypt(key, flat, argv[optind], argv[optind + 1]);
 }

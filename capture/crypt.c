@@ -296,8 +296,9 @@ int crypt_writer_create(const uint8_t recipient_pk[CRYPT_KEY_BYTES], int out_fd,
 	if (chunk_size < CRYPT_CHUNK_MIN || chunk_size > CRYPT_CHUNK_MAX)
 		return ec_set_err(err, -EINVAL, "chunk size %u out of range %u..%u",
 				  chunk_size, CRYPT_CHUNK_MIN, CRYPT_CHUNK_MAX);
-	if (flags & ~CRYPT_F_FLATTENED)
-		return ec_set_err(err, -EINVAL, "unknown flags 0x%x", flags);
+	if (flags & ~(CRYPT_F_FLATTENED | CRYPT_F_FLAT_INPUT) ||
+	    (flags & CRYPT_F_FLATTENED && flags & CRYPT_F_FLAT_INPUT))
+		return ec_set_err(err, -EINVAL, "bad flags 0x%x", flags);
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return ec_set_err(err, -ENOMEM, "out of memory");
@@ -321,7 +322,7 @@ int crypt_writer_create(const uint8_t recipient_pk[CRYPT_KEY_BYTES], int out_fd,
 	}
 	memcpy(w->hdr, CRYPT_MAGIC, 8);
 	put_le32(w->hdr + 8, CRYPT_VERSION);
-	put_le32(w->hdr + 12, flags);
+	put_le32(w->hdr + 12, flags & CRYPT_F_FLAT_INPUT ? CRYPT_F_FLATTENED : flags);
 	put_le32(w->hdr + 16, chunk_size);
 	put_le32(w->hdr + 20, 0);
 	memcpy(w->hdr + 24, eph_pk, 32);

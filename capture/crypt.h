@@ -64,6 +64,11 @@
 #define CRYPT_MAGIC          "CCENCDMP"
 #define CRYPT_VERSION        1
 #define CRYPT_F_FLATTENED    0x1u
+/* Writer-only: the caller passes an already flattened stream (e.g. the output
+ * of `crashcap save -F`) through crypt_write(); the file is marked
+ * CRYPT_F_FLATTENED so decrypt reassembles it, but no flattened header or end
+ * marker is added. */
+#define CRYPT_F_FLAT_INPUT   0x100u
 #define CRYPT_HDR_SIZE       112
 #define CRYPT_ABYTES         17
 #define CRYPT_KEY_BYTES      32
