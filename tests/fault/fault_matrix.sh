@@ -30,7 +30,7 @@ fi
 # that starts passing makes the test fail (TAP TODO passed): drop it then.
 KNOWN_BAD="kdump-enospc-bitmap kdump-read-error-page elf-read-error-page
 	kdump-sigterm elf-sigterm kdump-fsync-eio elf-fsync-eio
-	elf-enospc-page-k elf-eio-page-k"
+	elf-enospc-page-k elf-eio-page-k kdump-target-gone elf-target-gone"
 KNOWN_BAD=$(echo $KNOWN_BAD)
 tmp=$(mktemp -d /tmp/crashcap-fm-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -98,6 +98,9 @@ for fmt in kdump elf; do
 	cell enospc-final-patch any "3" FAULTINJ_PATH="$tmp/$fmt-enospc-final-patch" \
 		FAULTINJ_NTH=$writes FAULTINJ_COUNT=1
 	cell eio-page-k partial "3" FAULTINJ_PATH="$tmp/$fmt-eio-page-k" FAULTINJ_ERR=EIO \
+		FAULTINJ_OFFSET=$((data_off + data_len / 2))
+	# the target disappears (a pulled disk answers ENXIO/EIO from then on)
+	cell target-gone any "3 1" FAULTINJ_PATH="$tmp/$fmt-target-gone" FAULTINJ_ERR=ENXIO \
 		FAULTINJ_OFFSET=$((data_off + data_len / 2))
 	cell short-writes complete "0 4" FAULTINJ_PATH="$tmp/$fmt-short-writes" FAULTINJ_ERR=short FAULTINJ_NTH=1
 	# one page of the source cannot be read: the dump goes on without it
