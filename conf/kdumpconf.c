@@ -218,7 +218,10 @@ static int parse_target(struct pstate *ps, struct kdump_conf *c, const char *key
 
 		if ((r = one_word(ps, key, val, "host:/export")) < 0)
 			return r;
-		colon = strchr(val, ':');
+		/* host:/export, [v6addr]:/export */
+		colon = val[0] == '[' ? strstr(val, "]:") : strchr(val, ':');
+		if (colon && val[0] == '[')
+			colon++;
 		if (!colon || colon == val || colon[1] != '/')
 			return PERR(ps, -EINVAL, "'nfs' expects host:/export, got '%s'", val);
 		return add_target(ps, c, KC_T_NFS, "nfs", val);

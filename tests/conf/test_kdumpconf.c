@@ -145,6 +145,9 @@ static void test_collectors(void)
 	ok(parse("ssh a@b\ncore_collector scp\n", &c, &err) == 0 &&
 	   c.collector_kind == KC_COLL_EXTERNAL, "scp kept as-is");
 	kc_conf_free(&c);
+	ok(parse("nfs [fd00::1]:/export\n", &c, &err) == 0 && !strcmp(c.targets[0].spec, "[fd00::1]:/export"),
+	   "nfs with a bracketed IPv6 address");
+	kc_conf_free(&c);
 	ok(parse("default halt\n", &c, &err) == 0 && c.failure_action == KC_ACT_HALT,
 	   "'default' is the old name of failure_action");
 	kc_conf_free(&c);
@@ -243,7 +246,24 @@ static void test_roundtrip(void)
 	kc_conf_free(&b);
 }
 
-int main(void)
+/* The default files we install must parse (paths from meson). */
+static void test_shipped(const char *conf, const char *sysconfig)
+{
+	struct kdump_conf c;
+	struct kc_sysconfig s;
+	struct ec_err err = { 0 };
+
+	ok(kc_parse_file(conf, &c, &err) == 0, "shipped %s parses (%s)", conf, err.msg);
+	ok(c.n_targets == 0 && !strcmp(c.core_collector, "crashcap save -l --message-level 7 -d 31") &&
+	   c.collector_from_makedumpfile, "shipped conf: rootfs, makedumpfile line mapped");
+	kc_conf_free(&c);
+	ok(kc_sysconfig_parse_file(sysconfig, &s, &err) == 0, "shipped %s parses (%s)", sysconfig, err.msg);
+	ok(s.commandline_remove && strstr(s.commandline_remove, "hugepages") && s.kexec_args &&
+	   !strcmp(s.kexec_args, ""), "shipped sysconfig values");
+	kc_sysconfig_free(&s);
+}
+
+int main(int argc, char **argv)
 {
 	test_defaults();
 	test_full();
@@ -251,5 +271,9 @@ int main(void)
 	test_errors();
 	test_limits();
 	test_roundtrip();
+	if (argc == 3)
+		test_shipped(argv[1], argv[2]);
+	else
+		ok(0, "usage: test_kdumpconf KDUMP.CONF SYSCONFIG");
 	return tap_done();
 }
