@@ -182,6 +182,11 @@ int cmd_fadump(int argc, char **argv)
 		r = ec_set_err(&err, -errno, "sync: %s", strerror(errno));
 	if (r < 0) {
 		fprintf(stderr, "crashcap fadump: %s\n", err.msg);
+		if (st.bytes == 0) {
+			/* nothing saved (unreadable vmcore): leave no empty file */
+			unlinkat(dfd, tmp, 0);
+			goto out;
+		}
 		fprintf(stderr, "crashcap fadump: kept %s/%s (%llu bytes saved, %u regions released)\n",
 			dir, tmp, (unsigned long long)st.bytes, st.releases);
 		rc = EXIT_INCOMPLETE;

@@ -46,10 +46,12 @@ static const char *const want_release[] = {
 	"0x177fff020 0x10000", "0x10000 0x10000", "0x20000 0x20000",
 };
 
+static bool big_endian;   /* ppc64 (BE) cores; ppc64le is the default */
+
 static void put(uint8_t *p, uint64_t v, int n)
 {
 	for (int i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
+		p[big_endian ? n - 1 - i : i] = (uint8_t)(v >> (8 * i));
 }
 
 static size_t make_vmcore(uint8_t **ret)
@@ -65,6 +67,7 @@ static size_t make_vmcore(uint8_t **ret)
 	total = off;
 	b = calloc(1, total);
 	memcpy(b, "\177ELF\2\1\1", 7);
+	b[5] = big_endian ? 2 : 1;
 	put(b + 16, 4, 2);        /* ET_CORE */
 	put(b + 18, 21, 2);       /* EM_PPC64 */
 	put(b + 20, 1, 4);
@@ -407,6 +410,39 @@ int main(int argc, char **argv)
 		r = check_log(name, legacy ? "fadump_release_mem" : "release_mem", "vmcore-incomplete",
 			      one, 1, need, why, sizeof(why));
 		ok(r == 1, "%s: invalidated only after the whole dump was synced (%s)", name, why);
+	}
+
+	/* 3b. a big-endian (ppc64) vmcore: same releases */
+	{
+		uint8_t *be;
+		size_t belen;
+
+		big_endian = true;
+		belen = make_vmcore(&be);
+		big_endian = false;
+		make_root("phyp-be", FADUMP_PHYP, true, be, belen);
+		r = run("phyp-be", pth("%s", "out-be"), NULL, NULL, NULL);
+		got = slurp(pth("%s/vmcore", "out-be"), &glen);
+		ok(r == 0 && got && glen == belen && !memcmp(got, be, belen) &&
+		   release_lines(pth("%s/sys/kernel/release_region", "phyp-be"), rr_text,
+				 want_release, 3), "big-endian vmcore: copied and released alike");
+		free(got);
+		free(be);
+	}
+
+	/* 3c. a corrupt vmcore (a PT_LOAD past the end of the file): refused
+	 * before anything is written or released */
+	{
+		uint8_t *bad = malloc(clen);
+
+		memcpy(bad, core, clen);
+		put(bad + 64 + 2 * 56 + 32, 0x7fffffff, 8);   /* 2nd PT_LOAD's p_filesz */
+		make_root("corrupt", FADUMP_PHYP, true, bad, clen);
+		r = run("corrupt", pth("%s", "out-corrupt"), NULL, NULL, NULL);
+		ok(r == 1 && release_lines(pth("%s/sys/kernel/release_region", "corrupt"), rr_text,
+					   NULL, 0) && stat(pth("%s/vmcore-incomplete", "out-corrupt"), &sb) < 0,
+		   "corrupt vmcore: refused (exit %d), nothing released, no empty file", r);
+		free(bad);
 	}
 
 	/* 4. nothing waiting: no release_mem file */
