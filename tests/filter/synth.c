@@ -174,13 +174,20 @@ void sy_memmodel(struct synth *s)
 			sy_map(s, s->vmemmap + sec * sec_bytes, SY_MEMMAP_PA + sec * sec_bytes,
 			       sec_bytes, 4096);
 
-	/* SPARSEMEM_EXTREME: 4 roots (2^(32-22) sections / 256 per root) */
-	uint64_t roots = sy_alloc(s, 4 * 8);
-	uint64_t secs = sy_alloc(s, 4096);
+	/* SPARSEMEM_EXTREME: 4 roots (2^(32-22) sections / 256 per root);
+	 * classic SPARSEMEM: one static array of all 1024 sections */
+	uint64_t roots = sy_alloc(s, 4 * 8), sym = roots;
+	uint64_t secs = sy_alloc(s, s->ms_layout == 2 ? 1024 * 16 : 4096);
 	sy_w64(s, roots, sy_dva(s, secs));
 	for (uint64_t sec = 0; sec < SY_PFNS / pfns_per_sec; sec++)
 		if (sec != SY_HOLE_SECTION)
 			sy_w64(s, secs + 16 * sec, s->vmemmap | 0x7);
+	if (s->ms_layout == 1) {
+		sym = sy_alloc(s, 8);
+		sy_w64(s, sym, sy_kva(roots));
+	} else if (s->ms_layout == 2) {
+		sym = secs;
+	}
 
 	sy_vmci(s, "OSRELEASE=6.1.0-synth\nPAGESIZE=4096\n");
 	sy_vmci(s, "SYMBOL(init_top_pgt)=%llx\n", (unsigned long long)sy_kva(s->pgd_pa));
@@ -190,10 +197,11 @@ void sy_memmodel(struct synth *s)
 	if (s->sme)
 		sy_vmci(s, "NUMBER(sme_mask)=%lld\n", (long long)s->sme);
 	if (!s->no_mem_section)
-		sy_vmci(s, "SYMBOL(mem_section)=%llx\n", (unsigned long long)sy_kva(roots));
-	sy_vmci(s, "LENGTH(mem_section)=4\nSIZE(mem_section)=16\n"
+		sy_vmci(s, "SYMBOL(mem_section)=%llx\n", (unsigned long long)sy_kva(sym));
+	sy_vmci(s, "LENGTH(mem_section)=%d\nSIZE(mem_section)=16\n"
 		"OFFSET(mem_section.section_mem_map)=0\n"
-		"NUMBER(SECTION_SIZE_BITS)=22\nNUMBER(MAX_PHYSMEM_BITS)=32\n");
+		"NUMBER(SECTION_SIZE_BITS)=22\nNUMBER(MAX_PHYSMEM_BITS)=32\n",
+		s->ms_layout == 2 ? 1024 : 4);
 }
 
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }

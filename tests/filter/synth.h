@@ -30,6 +30,8 @@ struct synth {
 	char *vmci;                /* VMCOREINFO text */
 	size_t vmci_len, vmci_cap;
 	bool no_mem_section;       /* test hooks */
+	int ms_layout;             /* 0 EXTREME root array, 1 EXTREME via a pointer
+				      (SYMBOL = &pointer, mdf's fallback), 2 classic static array */
 };
 
 void sy_init(struct synth *s, int levels, uint64_t sme);

@@ -23,6 +23,8 @@ typedef void (*mutate_fn)(struct synth *s);
 
 /* Build, write and open a synthetic dump; returns 0 and the model or the
  * km_create() error. */
+static int ms_layout;   /* passed to sy_memmodel() */
+
 static int open_synth(int levels, uint64_t sme, mutate_fn mut, char *path,
 		      struct synth *s, ec_dump **d, km **m, struct ec_err *err)
 {
@@ -30,6 +32,7 @@ static int open_synth(int levels, uint64_t sme, mutate_fn mut, char *path,
 
 	close(fd);
 	sy_init(s, levels, sme);
+	s->ms_layout = ms_layout;
 	sy_memmodel(s);
 	sy_vmci(s, "%s", page_keys);
 	if (mut)
@@ -123,6 +126,43 @@ static void ms_garbage(struct synth *s)
 }
 static void no_buddy(struct synth *s) { sy_vmci_set(s, "OFFSET(page.private)", NULL); }
 
+/* a free order-3 block at pfn 6000 (section 5): -d 16 must drop exactly it,
+ * whatever the mem_section layout */
+static void put_buddy(struct synth *s)
+{
+	sy_w32(s, sy_page_pa(6000) + 48, (uint32_t)-129);
+	sy_w64(s, sy_page_pa(6000) + 40, 3);
+}
+
+static void test_layout(int layout, const char *what)
+{
+	struct synth s;
+	char path[] = "/tmp/crashcap-km-XXXXXX";
+	struct ec_err err = { 0 };
+	ec_dump *d;
+	km *m;
+	uint8_t bm[SY_PFNS / 8];
+
+	ms_layout = layout;
+	int r = open_synth(4, 0, put_buddy, path, &s, &d, &m, &err);
+	ms_layout = 0;
+	ok(r == 0 && km_can_classify(m, &err), "%s: mem_section decodes: %s", what, err.msg);
+	if (r == 0 && fl_classify(m, 16, 0, SY_PFNS, bm, NULL, &err) == 0) {
+		uint64_t wrong = 0;
+
+		for (uint64_t p = 0; p < SY_PFNS; p++) {
+			bool want = (p >> SY_SECTION_SHIFT) != SY_HOLE_SECTION && (p < 6000 || p >= 6008);
+
+			wrong += want != !!(bm[p >> 3] & (1u << (p & 7)));
+		}
+		ok(wrong == 0, "%s: -d 16 drops exactly the free block (%llu wrong)", what,
+		   (unsigned long long)wrong);
+	} else {
+		ok(0, "%s: fl_classify: %s", what, err.msg);
+	}
+	closeall(&s, d, m, path);
+}
+
 static void test_bad(const char *what, mutate_fn mut, bool create_fails, const char *needle)
 {
 	struct synth s;
@@ -163,6 +203,9 @@ int main(void)
 	test_translate(5, 0);
 	test_translate(4, 1ull << 47);
 	test_translate(5, 1ull << 51);
+	test_layout(0, "SPARSEMEM_EXTREME");
+	test_layout(1, "SPARSEMEM_EXTREME, SYMBOL(mem_section) = &root pointer");
+	test_layout(2, "classic SPARSEMEM");
 	test_bad("no init_top_pgt", drop_top, true, "init_top_pgt");
 	test_bad("wrong phys_base", bad_base, true, "page tables");
 	test_bad("no SIZE(page)", no_page, false, "SIZE(page)");
