@@ -103,6 +103,8 @@ int ec_vmci_parse(const char *text, size_t len, ec_vmcoreinfo **ret, struct ec_e
 			continue;
 		}
 		eq = strchr(p, '=');
+		if (!eq && !nl)
+			break;          /* a last line cut short (the kernel's buffer was full) */
 		if (!eq || eq == p) {
 			size_t at = (size_t)(p - vi->store);
 			ec_vmci_free(vi);
