@@ -296,16 +296,18 @@ int kd_initrd_ensure(struct kd *kd, bool force, bool *ret_built)
 		kd_fmt(changed, sizeof(changed), "no initrd yet");
 	else if (!old)
 		kd_fmt(changed, sizeof(changed), "no hash recorded");
-	else
+	else {
+		kd_fmt(changed, sizeof(changed), "changed:");
 		for (int i = 0; i < ins->n; i++) {
 			char line[PATH_MAX + 96];
 
 			kd_fmt(line, sizeof(line), "\n%s %s\n", ins->in[i].hex, ins->in[i].label);
 			if (!strstr(old, line))
 				kd_fmt(changed + strlen(changed), sizeof(changed) - strlen(changed),
-					 "%s%s", changed[0] ? ", " : "", ins->in[i].label);
+				       "%s %s", changed[8] ? "," : "", ins->in[i].label);
 		}
-	printf("kdumpctl: building %s (%s changed)\n", kd->initrd, changed[0] ? changed : "inputs");
+	}
+	printf("kdumpctl: building %s (%s)\n", kd->initrd, changed);
 	if ((r = mkdir_p(kd->state_dir)) < 0) {
 		fprintf(stderr, "kdumpctl: mkdir %s: %s\n", kd->state_dir, strerror(-r));
 		goto out;

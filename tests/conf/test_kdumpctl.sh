@@ -70,18 +70,18 @@ $K restart > $T/out 2>&1
 ok $([ "$(builds)" = 1 ]; echo $?) "a comment-only edit of kdump.conf rebuilds nothing"
 echo 'path /dumps' >> $R/etc/kdump.conf
 $K restart > $T/out 2>&1
-ok $([ "$(builds)" = 2 ] && grep -q 'kdump.conf changed' $T/out; echo $?) "changing kdump.conf rebuilds once: $(grep building $T/out)"
+ok $([ "$(builds)" = 2 ] && grep -q 'changed: kdump.conf)' $T/out; echo $?) "changing kdump.conf rebuilds once: $(grep building $T/out)"
 $K restart > $T/out 2>&1
 ok $([ "$(builds)" = 2 ]; echo $?) "...and only once"
 echo 'module-setup v2' > $T/dracutmod/module-setup.sh
 $K restart > $T/out 2>&1
-ok $([ "$(builds)" = 3 ] && grep -q 'dracut-module changed' $T/out; echo $?) "a changed dracut module rebuilds"
+ok $([ "$(builds)" = 3 ] && grep -q 'changed: dracut-module)' $T/out; echo $?) "a changed dracut module rebuilds"
 echo 'crashcap binary v2' > $T/bin/crashcap
 $K restart > $T/out 2>&1
-ok $([ "$(builds)" = 4 ] && grep -q 'crashcap changed' $T/out; echo $?) "a changed crashcap binary rebuilds"
+ok $([ "$(builds)" = 4 ] && grep -q 'changed: crashcap)' $T/out; echo $?) "a changed crashcap binary rebuilds"
 echo 'new kernel build' > $R/boot/vmlinuz-6.1.0-test
 $K restart > $T/out 2>&1
-ok $([ "$(builds)" = 5 ] && grep -q 'kernel changed' $T/out; echo $?) "a changed kernel image rebuilds"
+ok $([ "$(builds)" = 5 ] && grep -q 'changed: kernel)' $T/out; echo $?) "a changed kernel image rebuilds"
 touch $R/etc/kdump.conf $T/bin/crashcap
 $K restart > $T/out 2>&1
 ok $([ "$(builds)" = 5 ]; echo $?) "mtimes alone change nothing"
