@@ -178,6 +178,11 @@ const struct ec_prstatus *ec_prstatus(const ec_dump *d, size_t cpu)
 	return cpu < d->nr_cpus ? &d->cpus[cpu] : NULL;
 }
 
+const struct ec_prpsinfo *ec_prpsinfo(const ec_dump *d)
+{
+	return d->has_psinfo ? &d->psinfo : NULL;
+}
+
 int ec_vmcoreinfo_note_offset(const ec_dump *d, size_t *ret_off)
 {
 	if (!d->vmci)

@@ -17,6 +17,10 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/* Threads: an ec_dump keeps read caches (mmap window, page descriptors, the
+ * last decompressed page); use one ec_dump from one thread at a time, or open
+ * the dump once per thread. */
+
 /* Error object: a human-readable message with file and offset context. */
 struct ec_err {
 	int code;          /* negative errno of the failure, 0 if none */
@@ -127,6 +131,15 @@ struct ec_kdump_info {
 	bool layout32;           /* 32-bit header layout (i386 writer) */
 };
 int ec_kdump_info(const ec_dump *d, struct ec_kdump_info *ret);
+
+/* NT_PRPSINFO (process info; /proc/vmcore has none, user cores do). */
+struct ec_prpsinfo {
+	int32_t pid;
+	char fname[17];          /* pr_fname, NUL-terminated */
+	char psargs[81];         /* pr_psargs */
+};
+/* NULL if the dump has no NT_PRPSINFO note (the first one counts). */
+const struct ec_prpsinfo *ec_prpsinfo(const ec_dump *d);
 
 /* Flattened format (-F): copy the records of in_fd (a file or pipe, read
  * sequentially) to their offsets in out_fd (seekable), which is extended to

@@ -61,6 +61,29 @@ static void parse_prstatus(ec_dump *d, const uint8_t *desc, uint32_t descsz,
 	}
 }
 
+/* elf_prpsinfo: 136 bytes on x86_64 (pid @24, fname @40, psargs @56),
+ * 124 on i386 (16-bit uid/gid: pid @12, fname @28, psargs @44). */
+static void parse_prpsinfo(ec_dump *d, const uint8_t *desc, uint32_t descsz)
+{
+	size_t pid, fname;
+
+	if (descsz >= 136 && d->machine != EM_386) {
+		pid = 24;
+		fname = 40;
+	} else if (descsz >= 124) {
+		pid = 12;
+		fname = 28;
+	} else {
+		return;
+	}
+	d->psinfo.pid = (int32_t)ec_le32(desc + pid);
+	memcpy(d->psinfo.fname, desc + fname, 16);
+	d->psinfo.fname[16] = '\0';
+	memcpy(d->psinfo.psargs, desc + fname + 16, 80);
+	d->psinfo.psargs[80] = '\0';
+	d->has_psinfo = true;
+}
+
 int ec__notes_add(ec_dump *d, const uint8_t *buf, size_t len, uint64_t file_off,
 		  struct ec_err *err)
 {
@@ -131,8 +154,10 @@ int ec__notes_add(ec_dump *d, const uint8_t *buf, size_t len, uint64_t file_off,
 				return ec_set_err(err, r, "%s: VMCOREINFO note at offset 0x%llx: %s",
 						  d->path, (unsigned long long)at, e2.msg);
 			d->vmci_off = base + (size_t)name_end;
+		} else if (name_is(name, namesz, "CORE") && type == NT_PRPSINFO && !d->has_psinfo) {
+			parse_prpsinfo(d, desc, descsz);
 		}
-		/* NT_PRPSINFO, Xen, vmcoredd and others: bounds checked above, skipped */
+		/* Xen, vmcoredd and others: bounds checked above, skipped */
 		off = (size_t)desc_end;
 	}
 	return 0;

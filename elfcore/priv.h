@@ -87,6 +87,8 @@ struct ec_dump {
 	struct ec_prstatus *cpus;
 	size_t nr_cpus;
 	ec_vmcoreinfo *vmci;
+	struct ec_prpsinfo psinfo;
+	bool has_psinfo;
 	size_t vmci_off;             /* offset of VMCOREINFO desc inside notes */
 	int64_t timestamp;           /* kdump header tv_sec, -1 if none */
 	char release[65];            /* kdump utsname.release */

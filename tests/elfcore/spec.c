@@ -135,6 +135,10 @@ int spec_parse(const char *path, struct spec *s, char *msg, size_t msglen)
 			NEED(2);
 			ROOM(s->nr_pids);
 			s->pids[s->nr_pids++] = (int32_t)num(w[1], &ok);
+		} else if (!strcmp(w[0], "prpsinfo")) {
+			NEED(3);
+			s->psinfo_pid = (int32_t)num(w[1], &ok);
+			snprintf(s->psinfo_name, sizeof(s->psinfo_name), "%.15s", w[2]);
 		} else if (!strcmp(w[0], "note")) {
 			NEED(4);
 			ROOM(s->nr_notes);
@@ -302,6 +306,14 @@ static void build_notes(const struct spec *s, struct buf *n)
 				ec_put64_(d + 112 + 8 * r, 0x1000 * i + r);
 			note(n, "CORE", NT_PRSTATUS, d, 336);
 		}
+	}
+	if (s->psinfo_name[0]) {
+		uint8_t d[136] = { 0 };
+		bool i386 = s->machine == EM_386;
+		ec_put32_(d + (i386 ? 12 : 24), (uint32_t)s->psinfo_pid);
+		memcpy(d + (i386 ? 28 : 40), s->psinfo_name, strlen(s->psinfo_name));
+		memcpy(d + (i386 ? 44 : 56), "crash --args", 12);
+		note(n, "CORE", NT_PRPSINFO, d, i386 ? 124 : 136);
 	}
 	for (size_t i = 0; i < s->nr_notes; i++) {
 		uint8_t *d = malloc(s->notes[i].size + 1);

@@ -39,6 +39,8 @@ struct spec {
 	size_t nr_pids;
 	struct { char name[32]; uint32_t type, size; } notes[SPEC_MAX];
 	size_t nr_notes;
+	int32_t psinfo_pid;      /* NT_PRPSINFO, if psinfo_name[0] */
+	char psinfo_name[16];
 	char *vmci;              /* VMCOREINFO text (malloc'd) */
 	size_t vmci_len;
 	bool has_vmci;

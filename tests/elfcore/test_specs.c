@@ -114,6 +114,12 @@ static void check_dump(const char *what, const char *path, unsigned flags, const
 		ok(ec_prstatus(d, i) && ec_prstatus(d, i)->pid == s->expect_pid[i] &&
 		   ec_prstatus(d, i)->regs[1] == 0x1000 * i + 1,
 		   "%s: CPU %zu pid %d and registers", what, i, s->expect_pid[i]);
+	if (s->psinfo_name[0]) {
+		const struct ec_prpsinfo *ps = ec_prpsinfo(d);
+		ok(ps && ps->pid == s->psinfo_pid && !strcmp(ps->fname, s->psinfo_name) &&
+		   !strcmp(ps->psargs, "crash --args"), "%s: NT_PRPSINFO pid %d fname %s", what,
+		   ps ? ps->pid : -1, ps ? ps->fname : "(none)");
+	}
 	if (s->expect_release[0])
 		ok(ec_release(d) && !strcmp(ec_release(d), s->expect_release), "%s: release %s",
 		   what, ec_release(d) ? ec_release(d) : "(none)");
