@@ -246,6 +246,56 @@ static void test_roundtrip(void)
 	kc_conf_free(&b);
 }
 
+/* Property: whatever parses, serializes to a form that parses back to the
+ * same serialization. Inputs are random lines built from directive names,
+ * values and noise (deterministic LCG, so failures reproduce). */
+static void test_roundtrip_random(void)
+{
+	static const char *keys[] = { "ext4", "xfs", "raw", "nfs", "ssh", "path", "sshkey",
+		"core_collector", "kdump_pre", "kdump_post", "extra_bins", "extra_modules",
+		"dracut_args", "failure_action", "final_action", "force_rebuild", "sample_rate",
+		"encrypt_to", "options", "blacklist", "default", "link_delay", "#", "" };
+	static const char *vals[] = { "/dev/vdb", "UUID=ab-cd", "LABEL=x", "h:/e", "u@h", "/var/crash",
+		"makedumpfile -l -d 31", "crashcap save -F", "cp", "reboot", "shell", "halt", "1", "0",
+		"8", "/k.pub", "m a=1", "", "  ", "\t#c", "x y", "\"q\"" };
+	unsigned long seed = 12345;
+	int parsed = 0, bad_rt = 0;
+
+	for (int iter = 0; iter < 3000; iter++) {
+		char text[2048] = "";
+		int lines = 1 + (int)((seed = seed * 1103515245 + 12345) >> 16) % 8;
+		struct kdump_conf a, b;
+		struct ec_err err;
+		char *s1 = NULL, *s2 = NULL;
+
+		for (int l = 0; l < lines; l++) {
+			seed = seed * 1103515245 + 12345;
+			snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s %s\n",
+				 keys[(seed >> 16) % (sizeof(keys) / sizeof(keys[0]))],
+				 vals[(seed >> 24) % (sizeof(vals) / sizeof(vals[0]))]);
+		}
+		if (parse(text, &a, &err) < 0)
+			continue;
+		parsed++;
+		if (kc_serialize(&a, &s1, &err) < 0 || kc_parse_buf(s1, strlen(s1), "n", &b, &err) < 0) {
+			if (!bad_rt++)
+				diag("round trip failed for:\n%s-> %s", text, err.msg);
+			kc_conf_free(&a);
+			free(s1);
+			continue;
+		}
+		if (kc_serialize(&b, &s2, &err) < 0 || strcmp(s1, s2)) {
+			if (!bad_rt++)
+				diag("unstable serialization for: %s", text);
+		}
+		free(s1);
+		free(s2);
+		kc_conf_free(&a);
+		kc_conf_free(&b);
+	}
+	ok(parsed > 100 && bad_rt == 0, "3000 random confs: %d parsed, %d failed the round trip", parsed, bad_rt);
+}
+
 /* The default files we install must parse (paths from meson). */
 static void test_shipped(const char *conf, const char *sysconfig)
 {
@@ -271,6 +321,7 @@ int main(int argc, char **argv)
 	test_errors();
 	test_limits();
 	test_roundtrip();
+	test_roundtrip_random();
 	if (argc == 3)
 		test_shipped(argv[1], argv[2]);
 	else
