@@ -125,6 +125,18 @@ static int sodium_ready(struct ec_err *err)
 	return 0;
 }
 
+int crypt_public_key(const uint8_t sk[CRYPT_KEY_BYTES], uint8_t ret_pk[CRYPT_KEY_BYTES],
+		     struct ec_err *err)
+{
+	int r = sodium_ready(err);
+
+	if (r < 0)
+		return r;
+	if (crypto_scalarmult_base(ret_pk, sk) != 0)
+		return ec_set_err(err, -EINVAL, "not a usable X25519 secret key");
+	return 0;
+}
+
 void crypt_key_id(const uint8_t pk[CRYPT_KEY_BYTES], char ret_id[17])
 {
 	uint8_t h[8];
@@ -742,6 +754,12 @@ bool crypt_available(void)
 void crypt_key_id(const uint8_t pk[CRYPT_KEY_BYTES], char ret_id[17])
 {
 	strcpy(ret_id, "?");
+}
+
+int crypt_public_key(const uint8_t sk[CRYPT_KEY_BYTES], uint8_t ret_pk[CRYPT_KEY_BYTES],
+		     struct ec_err *err)
+{
+	return NOSODIUM(err);
 }
 
 int crypt_key_load(const char *path, uint8_t ret_key[CRYPT_KEY_BYTES], struct ec_err *err)

@@ -86,6 +86,9 @@ int crypt_key_load(const char *path, uint8_t ret_key[CRYPT_KEY_BYTES],
 /* Make a key pair; writes base64 text files. The secret file is created 0600
  * with O_EXCL|O_NOFOLLOW (never overwritten), the public one 0644. */
 int crypt_keygen(const char *pub_path, const char *sec_path, struct ec_err *err);
+/* The public key of a secret key (to check a pair, or name a key). */
+int crypt_public_key(const uint8_t sk[CRYPT_KEY_BYTES], uint8_t ret_pk[CRYPT_KEY_BYTES],
+		     struct ec_err *err);
 /* Short printable id of a public key (first 8 bytes of its BLAKE2b, hex). */
 void crypt_key_id(const uint8_t pk[CRYPT_KEY_BYTES], char ret_id[17]);
 

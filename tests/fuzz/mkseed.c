@@ -18,6 +18,8 @@
 #include "config.h"
 #include "../writers/synth.h"
 #include "diskdump_part.h"
+#include "crypt.h"
+#include "fuzz_key.h"
 
 static const char *outdir;
 
@@ -142,6 +144,38 @@ int main(int argc, char **argv)
 			bad = 1;
 		if (fd >= 0)
 			close(fd);
+	}
+	/* encrypted streams to the fuzz key: sequential, flattened, with a PUSH */
+	if (crypt_available()) {
+		static const struct { const char *n; unsigned flags; bool push; } cs[] = {
+			{ "seq", 0, false }, { "flat", CRYPT_F_FLATTENED, false },
+			{ "pushed", CRYPT_F_FLATTENED, true },
+		};
+		struct ec_err err;
+		uint8_t pk[32], buf[1500];
+
+		for (size_t i = 0; i < sizeof(buf); i++)
+			buf[i] = (uint8_t)(i * 7 + (i >> 8));
+		if (crypt_public_key(fuzz_sk, pk, &err) < 0)
+			return 1;
+		for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++) {
+			crypt_writer *w;
+			int fd = open_seed("crypt", cs[i].n);
+
+			if (fd < 0 || crypt_writer_create(pk, fd, cs[i].flags, 512, &w, &err) < 0)
+				return 1;
+			if (cs[i].flags) {
+				crypt_pwrite(w, buf, 700, 4096);
+				if (cs[i].push)
+					crypt_flush(w, &err);
+				crypt_pwrite(w, buf, 300, 0);
+			} else {
+				crypt_write(w, buf, sizeof(buf), &err);
+			}
+			bad |= crypt_finish(w, &err) < 0;
+			crypt_writer_destroy(w);
+			close(fd);
+		}
 	}
 	return bad ? 1 : 0;
 }

@@ -12,12 +12,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 cd "$build/tests/fuzz" || exit 1
 status=0
 if [ $# -ge 2 ]; then shift 2; else shift $#; fi
-targets=${*:-elfcore kdump flat vmcoreinfo kdumpconf sysconfig crashkernel diskdump}
+targets=${*:-elfcore kdump flat vmcoreinfo kdumpconf sysconfig crashkernel diskdump fadump crypt}
 for t in $targets; do
 	case $t in
 	elfcore) corp="seeds/elf $(ls -d labseeds/elf 2>/dev/null)" ;;
 	kdump) corp="seeds/kdump $(ls -d labseeds/kdump 2>/dev/null)" ;;
-	flat|diskdump) corp=seeds/$t ;;
+	flat|diskdump|crypt) corp=seeds/$t ;;
+	fadump) corp="seeds/elf $here/corpus/fadump" ;;
 	*) corp=$here/corpus/$t ;;
 	esac
 	mkdir -p work/$t
