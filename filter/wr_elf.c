@@ -192,43 +192,35 @@ nomem:
 /*
  * After a write failed in segment `fail` (having written `written` bytes of
  * it): shrink that segment's p_filesz to the whole pages that reached the
- * file and give every later segment p_filesz 0 (p_offset 0), so readers see
- * the missing memory as excluded instead of reading past the end of the
- * file (libkdumpfile would return zeros there). p_memsz keeps the memory
- * layout. These are overwrites inside the header block, which is already
- * on disk, so they cannot run out of space.
+ * file, and zero the program headers of all later segments, as makedumpfile
+ * does (seed 004: "the PT_LOADs after N don't exist"). A zeroed header is
+ * PT_NULL to libkdumpfile and drgn and an empty range to crash, so no reader
+ * looks past the end of the file or prefers an empty RAM segment over the
+ * kernel-text one. These are overwrites inside the header block, which is
+ * already on disk, so they cannot run out of space.
  */
 static void truncate_phdrs(const struct wr_source *src, wr_out *out,
 			   const struct segs *sg, size_t fail, uint64_t written)
 {
 	bool is64 = (src->elf_class ? src->elf_class : 2) == 2;
 	uint64_t eh = is64 ? 64 : 52, ph = is64 ? 56 : 32;
+	uint64_t fs = written / src->page_size * src->page_size;
+	uint8_t b[56] = { 0 };
 
-	for (size_t j = fail; j < sg->n; j++) {
-		uint64_t fs = j == fail ? written / src->page_size * src->page_size : 0;
-		uint64_t base = eh + (j + 1) * ph;
-		uint8_t b[8];
+	if (fail < sg->n && fs < sg->v[fail].filesz) {
+		uint64_t base = eh + (fail + 1) * ph;
 
-		if (fs >= sg->v[j].filesz)
-			continue;
-		if (is64) {
-			for (int k = 0; k < 8; k++)
-				b[k] = (uint8_t)(fs >> (8 * k));
-			(void)out_write(out, b, 8, base + 32, NULL);
-			if (!fs) {
-				memset(b, 0, 8);
-				(void)out_write(out, b, 8, base + 8, NULL);
-			}
-		} else {
-			for (int k = 0; k < 4; k++)
-				b[k] = (uint8_t)(fs >> (8 * k));
-			(void)out_write(out, b, 4, base + 16, NULL);
-			if (!fs) {
-				memset(b, 0, 4);
-				(void)out_write(out, b, 4, base + 4, NULL);
-			}
+		for (int k = 0; k < (is64 ? 8 : 4); k++)
+			b[k] = (uint8_t)(fs >> (8 * k));
+		(void)out_write(out, b, is64 ? 8 : 4, base + (is64 ? 32 : 16), NULL);
+		if (!fs) {
+			memset(b, 0, 8);
+			(void)out_write(out, b, is64 ? 8 : 4, base + (is64 ? 8 : 4), NULL);
 		}
 	}
+	memset(b, 0, sizeof(b));
+	for (size_t j = fail + 1; j < sg->n; j++)
+		(void)out_write(out, b, (size_t)ph, eh + (j + 1) * ph, NULL);
 }
 
 int wr_elf(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
