@@ -143,5 +143,25 @@ echo no | $K test > $T/out 2>&1
 ok $([ ! -f $T/sysrq ] && grep -q 'not confirmed' $T/out; echo $?) "test without 'yes' does nothing"
 echo yes | $K test > $T/out 2>&1
 ok $([ "$(cat $T/sysrq)" = c ]; echo $?) "test with 'yes' writes c to the sysrq trigger"
+# propagate: ssh-keygen only when the key is missing, ssh-copy-id per ssh target.
+cat > $T/bin/ssh-keygen <<EOF2
+#!/bin/sh
+echo "\$*" >> $T/keygen.log
+for a; do last=\$a; done
+echo priv > "\$last"; echo pub > "\$last.pub"
+EOF2
+cat > $T/bin/ssh-copy-id <<EOF2
+#!/bin/sh
+echo "\$*" >> $T/copyid.log
+EOF2
+chmod +x $T/bin/ssh-keygen $T/bin/ssh-copy-id
+printf 'ssh kdump@10.0.2.2\nssh backup@10.0.2.3\nsshkey %s/key\n' $T > $T/ssh.conf
+PATH=$T/bin:$PATH KDUMP_CONF=$T/ssh.conf $K propagate > $T/out 2>&1
+ok $([ $? = 0 ] && [ "$(wc -l < $T/keygen.log)" = 1 ] && grep -qx -- "-i $T/key.pub kdump@10.0.2.2" $T/copyid.log &&
+	grep -qx -- "-i $T/key.pub backup@10.0.2.3" $T/copyid.log; echo $?) "propagate: one key made, copied to both ssh targets"
+PATH=$T/bin:$PATH KDUMP_CONF=$T/ssh.conf $K propagate > $T/out 2>&1
+ok $([ "$(wc -l < $T/keygen.log)" = 1 ]; echo $?) "propagate keeps an existing key"
+$K propagate > $T/out 2>&1
+ok $(grep -q 'no ssh target' $T/out; echo $?) "propagate without ssh targets says so"
 echo "1..$n"
 [ $failed = 0 ]
