@@ -85,6 +85,7 @@ static void usage(FILE *f)
 		"  --status          print what the kernel offers; exit 0 if a dump waits\n"
 		"  --no-release      copy only: release nothing, keep the dump\n"
 		"  --no-invalidate   release saved regions but keep the dump registered\n"
+		"  --reregister      after invalidating, arm fadump again for the next crash\n"
 		"  --encrypt-to PUB  write DIR/vmcore.enc encrypted to this public key\n"
 		"  --chunk-size N    plaintext bytes per encrypted chunk\n");
 }
@@ -96,6 +97,7 @@ int cmd_fadump(int argc, char **argv)
 		{ "status", no_argument, NULL, 's' },
 		{ "no-release", no_argument, NULL, 'n' },
 		{ "no-invalidate", no_argument, NULL, 'N' },
+		{ "reregister", no_argument, NULL, 'R' },
 		{ "encrypt-to", required_argument, NULL, 'e' },
 		{ "chunk-size", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
@@ -115,12 +117,13 @@ int cmd_fadump(int argc, char **argv)
 	int c, dfd = -1, r, rc = EXIT_FAIL;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:snNe:c:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:snNRe:c:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': root = optarg; break;
 		case 's': status = true; break;
 		case 'n': flags |= FADUMP_NO_RELEASE; break;
 		case 'N': flags |= FADUMP_NO_INVALIDATE; break;
+		case 'R': flags |= FADUMP_REREGISTER; break;
 		case 'e': pub = optarg; break;
 		case 'c': chunk = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'h': usage(stdout); return EXIT_OK;
@@ -196,9 +199,10 @@ int cmd_fadump(int argc, char **argv)
 		fprintf(stderr, "crashcap fadump: %s/%s: %s\n", dir, final, strerror(errno));
 		goto out;
 	}
-	printf("crashcap fadump: %s/%s: %llu bytes, %u segments, %u releases (%llu bytes)%s\n",
+	printf("crashcap fadump: %s/%s: %llu bytes, %u segments, %u releases (%llu bytes)%s%s\n",
 	       dir, final, (unsigned long long)st.bytes, st.segs, st.releases,
-	       (unsigned long long)st.released, st.invalidated ? ", dump invalidated" : "");
+	       (unsigned long long)st.released, st.invalidated ? ", dump invalidated" : "",
+	       st.reregistered ? ", fadump registered again" : "");
 	rc = EXIT_OK;
 out:
 	crypt_writer_destroy(o.cw);

@@ -116,12 +116,14 @@ int fadump_detect(const char *root, struct fadump_info *ret, struct ec_err *err)
 		fi.enabled = read_bool(p);
 		join(p, sizeof(p), root, "/sys/kernel/fadump/registered");
 		fi.registered = read_bool(p);
+		snprintf(fi.registered_path, sizeof(fi.registered_path), "%s", p);
 		join(fi.release_all, sizeof(fi.release_all), root, "/sys/kernel/fadump/release_mem");
 	} else if (join(p, sizeof(p), root, "/sys/kernel/fadump_enabled"), exists(p)) {
 		fi.iface = FADUMP_LEGACY;
 		fi.enabled = read_bool(p);
 		join(p, sizeof(p), root, "/sys/kernel/fadump_registered");
 		fi.registered = read_bool(p);
+		snprintf(fi.registered_path, sizeof(fi.registered_path), "%s", p);
 		join(fi.release_all, sizeof(fi.release_all), root, "/sys/kernel/fadump_release_mem");
 	} else if (join(p, sizeof(p), root, "/sys/kernel/release_region"), exists(p)) {
 		char text[1024];
@@ -427,6 +429,12 @@ int fadump_save(const struct fadump_info *fi, const struct fadump_sink *sink,
 		if (r < 0)
 			goto out;
 		st.invalidated = true;
+		if ((flags & FADUMP_REREGISTER) && fi->registered_path[0]) {
+			r = write_sysfs(fi->registered_path, "1\n", err);
+			if (r < 0)
+				goto out;
+			st.reregistered = true;
+		}
 	}
 	r = 0;
 out:

@@ -50,6 +50,7 @@ struct fadump_info {
 	bool active;         /* a dump from the previous boot is waiting */
 	char release_range[PATH_MAX];  /* per-range release file, "" if none */
 	char release_all[PATH_MAX];    /* "echo 1" release file, "" if none */
+	char registered_path[PATH_MAX]; /* fadump registered file, "" if none */
 	char vmcore[PATH_MAX];
 	/* FADUMP_PHYP: the DUMP pairs read from release_region */
 	struct fadump_range dump[FADUMP_MAX_RANGES];
@@ -85,6 +86,8 @@ struct fadump_sink {
 
 #define FADUMP_NO_RELEASE     0x1   /* never write to the release files */
 #define FADUMP_NO_INVALIDATE  0x2   /* keep the dump (no release_mem "1") */
+#define FADUMP_REREGISTER     0x4   /* after invalidating, arm fadump again
+				     * ("1" to registered, as kdumpctl start does) */
 
 struct fadump_stats {
 	uint64_t bytes;         /* bytes handed to the sink */
@@ -92,6 +95,7 @@ struct fadump_stats {
 	unsigned releases;      /* writes to the per-range release file */
 	uint64_t released;      /* bytes released through it */
 	bool invalidated;
+	bool reregistered;
 };
 
 /* Copy fi->vmcore through sink, releasing memory as described above. On a

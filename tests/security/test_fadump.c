@@ -399,7 +399,7 @@ int main(int argc, char **argv)
 
 		snprintf(out, sizeof(out), "out-%s", name);
 		make_root(name, legacy ? FADUMP_LEGACY : FADUMP_SYSFS, true, core, clen);
-		r = run(name, pth("%s", out), NULL, NULL, NULL);
+		r = run(name, pth("%s", out), legacy ? NULL : "--reregister", NULL, NULL);
 		got = slurp(pth("%s/vmcore", out), &glen);
 		ok(r == 0 && got && glen == clen && !memcmp(got, core, clen),
 		   "%s: saved byte-identical", name);
@@ -410,6 +410,17 @@ int main(int argc, char **argv)
 		r = check_log(name, legacy ? "fadump_release_mem" : "release_mem", "vmcore-incomplete",
 			      one, 1, need, why, sizeof(why));
 		ok(r == 1, "%s: invalidated only after the whole dump was synced (%s)", name, why);
+		{
+			const char *const two[] = { "1", "1" };
+			const char *reg = legacy ? "sys/kernel/fadump_registered" : "sys/kernel/fadump/registered";
+			char rp[256];
+
+			snprintf(rp, sizeof(rp), "%s/%s", name, reg);
+			/* the fake file starts with "1"; --reregister appends one more */
+			ok(release_lines(pth("%s", rp), NULL, two, legacy ? 1 : 2),
+			   "%s: %s", name, legacy ? "not registered again without --reregister"
+						  : "--reregister arms fadump again after the release");
+		}
 	}
 
 	/* 3b. a big-endian (ppc64) vmcore: same releases */
