@@ -178,6 +178,11 @@ const struct ec_prstatus *ec_prstatus(const ec_dump *d, size_t cpu)
 	return cpu < d->nr_cpus ? &d->cpus[cpu] : NULL;
 }
 
+uint32_t ec_note_align(const ec_dump *d)
+{
+	return d->note_align_set ? d->note_align : 4;
+}
+
 const struct ec_prpsinfo *ec_prpsinfo(const ec_dump *d)
 {
 	return d->has_psinfo ? &d->psinfo : NULL;

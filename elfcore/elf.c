@@ -274,7 +274,13 @@ static int elf_open(ec_dump *d, struct ec_err *err)
 			r = ec_set_err(err, -EBADMSG, "%s: program header %zu: %s", d->path, i, elf_errmsg(-1));
 			goto out;
 		}
-		if (ph.p_type == PT_NOTE && (r = read_notes(d, &ph, i, err)) < 0)
+		if (ph.p_type != PT_NOTE)
+			continue;
+		if (!d->note_align_set) {
+			d->note_align = ph.p_align > 0xffffffffu ? 0xffffffffu : (uint32_t)ph.p_align;
+			d->note_align_set = true;
+		}
+		if ((r = read_notes(d, &ph, i, err)) < 0)
 			goto out;
 	}
 	if (d->vmci) {

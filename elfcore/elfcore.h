@@ -114,6 +114,9 @@ int64_t ec_crash_time(const ec_dump *d);
 const char *ec_release(const ec_dump *d);
 /* Number of whole pages readable from the dump. */
 uint64_t ec_pages_present(ec_dump *d);
+/* p_align of the (first) source PT_NOTE: 0 (6.1) or 4 (6.12) as found in an ELF
+ * dump, so writers can copy it as makedumpfile does; 4 for other formats. */
+uint32_t ec_note_align(const ec_dump *d);
 /* Offset of the VMCOREINFO note's desc inside ec_notes(); -ENOENT if none. */
 int ec_vmcoreinfo_note_offset(const ec_dump *d, size_t *ret_off);
 

@@ -89,6 +89,8 @@ struct ec_dump {
 	ec_vmcoreinfo *vmci;
 	struct ec_prpsinfo psinfo;
 	bool has_psinfo;
+	uint32_t note_align;         /* first PT_NOTE p_align (ELF), else 4 */
+	bool note_align_set;
 	size_t vmci_off;             /* offset of VMCOREINFO desc inside notes */
 	int64_t timestamp;           /* kdump header tv_sec, -1 if none */
 	char release[65];            /* kdump utsname.release */

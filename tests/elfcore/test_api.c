@@ -211,6 +211,7 @@ static void test_writer(void)
 		ok(reads_back(d, loads, 4), "%s: data round trips", name);
 		ok(ec_incomplete(d) == (packed != 0), "%s: e_flags incomplete bit %d", name, ec_incomplete(d));
 		ok(ec_release(d) && !strcmp(ec_release(d), "9.9"), "%s: notes copied verbatim", name);
+		ok(ec_note_align(d) == 4, "%s: PT_NOTE p_align 4 as written", name);
 		ec_close(d);
 		d = NULL;
 	}
