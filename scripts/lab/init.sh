@@ -50,6 +50,17 @@ find_disk() {
 OUTDEV=$(find_disk crashlab-out) || die "no out disk"
 export CL_KERNEL=/out/boot/vmlinuz CL_INITRD=/out/boot/initrd CL_OUT=/out/dump
 export CL_CAPTURE_CMDLINE
+for n in $CL_DISKS; do
+	d=$(find_disk "crashlab-$n") || die "no disk $n"
+	eval "export CL_DISK_$n=$d"
+done
+ip link set lo up 2>/dev/null
+if [ "${CL_NET:-0}" = 1 ]; then
+	# QEMU user-mode network: this machine's loopback answers at 10.0.2.2
+	ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 &&
+		ip route add default via 10.0.2.2 || die "network set-up failed"
+	export CL_HOST=10.0.2.2
+fi
 
 if [ -e /proc/vmcore ]; then
 	# ---------------- capture kernel ----------------
