@@ -214,8 +214,13 @@ static int collect(struct kd *kd, const char *normconf, struct inputs *ins, char
 	r = dracut_argv(kd, normconf, argv);
 	if (r < 0)
 		return r;
-	for (int i = 0; argv[i]; i++)
-		kd_fmt(joined + strlen(joined), sizeof(joined) - strlen(joined), "%s%c", argv[i], 0x1f);
+	/* Root-relative, so an initrd prebuilt through KDUMP_ROOT matches. */
+	for (int i = 0; argv[i]; i++) {
+		size_t rl = strlen(kd->root);
+		const char *a = rl && !strncmp(argv[i], kd->root, rl) ? argv[i] + rl : argv[i];
+
+		kd_fmt(joined + strlen(joined), sizeof(joined) - strlen(joined), "%s%c", a, 0x1f);
+	}
 	add_text(ins, "dracut-command", joined);
 	sha256_init(&s);
 	for (int i = 0; i < ins->n; i++) {
