@@ -178,6 +178,10 @@ int spec_parse(const char *path, struct spec *s, char *msg, size_t msglen)
 			struct spec_range *r = ex ? &s->excluded[s->nr_excluded++] : &s->zero[s->nr_zero++];
 			r->pfn = num(w[1], &ok);
 			r->count = num(w[2], &ok);
+		} else if (!strcmp(w[0], "split")) {
+			NEED(3);
+			s->split_start = num(w[1], &ok);
+			s->split_end = num(w[2], &ok);
 		} else if (!strcmp(w[0], "lose")) {
 			NEED(2);
 			s->lose = num(w[1], &ok);
@@ -394,7 +398,7 @@ static int kd_state(const struct spec *s, uint64_t pfn)
 		if (pfn >= l->paddr / PS && pfn < (l->paddr + l->memsz) / PS) {
 			if (pfn * PS >= l->paddr + l->filesz || in_ranges(s->excluded, s->nr_excluded, pfn))
 				return 1;
-			return 2;
+			return 2;   /* in the 2nd bitmap (split files: of the whole dump) */
 		}
 	}
 	return 0;
@@ -505,6 +509,11 @@ static int build_kdump(const struct spec *s, struct buf *out, const struct buf *
 		ec_put64_(sub + 48, PS + 104);
 		ec_put64_(sub + 56, notes->len);
 		ec_put64_(sub + 96, mapnr);
+		if (s->split_end) {
+			ec_put32_(sub + 12, 1);
+			ec_put64_(sub + 80, s->split_start);
+			ec_put64_(sub + 88, s->split_end);
+		}
 	}
 	buf_put(out, sub, 104, PS);
 	if (notes->len)
@@ -515,7 +524,8 @@ static int build_kdump(const struct spec *s, struct buf *out, const struct buf *
 			bm1[p / 8] |= (uint8_t)(1 << (p % 8));
 		if (st == 2) {
 			bm2[p / 8] |= (uint8_t)(1 << (p % 8));
-			ndump++;
+			if (!s->split_end || (p >= s->split_start && p < s->split_end))
+				ndump++;
 		}
 	}
 	buf_put(out, bm1, M / 2 * PS, (1 + S) * PS);
@@ -532,7 +542,7 @@ static int build_kdump(const struct spec *s, struct buf *out, const struct buf *
 	for (uint64_t p = 0; p < mapnr; p++) {
 		uint8_t pd[24] = { 0 };
 		uint32_t flags, size;
-		if (kd_state(s, p) != 2)
+		if (kd_state(s, p) != 2 || (s->split_end && (p < s->split_start || p >= s->split_end)))
 			continue;
 		if (idx >= ndump - s->lose && s->lose) {
 			if (seg_off[SPEC_MAX] == UINT64_MAX)
@@ -672,7 +682,8 @@ int spec_expect(const struct spec *s, const uint64_t *seg_off, size_t plain_len,
 {
 	if (!strcmp(s->format, "kdump")) {
 		uint64_t pfn = p / PS;
-		if (kd_state(s, pfn) != 2 || pfn >= seg_off[SPEC_MAX])
+		if (kd_state(s, pfn) != 2 || pfn >= seg_off[SPEC_MAX] ||
+		    (s->split_end && (pfn < s->split_start || pfn >= s->split_end)))
 			return -1;
 		return in_ranges(s->zero, s->nr_zero, pfn) ? 0 : spec_pat(p);
 	}

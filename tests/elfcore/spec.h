@@ -47,6 +47,7 @@ struct spec {
 	struct spec_range excluded[SPEC_MAX], zero[SPEC_MAX];
 	size_t nr_excluded, nr_zero;
 	uint64_t lose;
+	uint64_t split_start, split_end;   /* kdump --split part, if split_end */
 	int64_t truncate;        /* -1: none */
 	struct spec_patch patches[SPEC_MAX];
 	size_t nr_patches;
