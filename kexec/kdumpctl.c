@@ -54,9 +54,11 @@ static void env_path(const struct kd *kd, const char *env, const char *def, char
 
 int kd_run(char *const argv[])
 {
-	pid_t pid = fork();
+	pid_t pid;
 	int st;
 
+	fflush(NULL);   /* our messages before the child's */
+	pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
