@@ -10,7 +10,7 @@ l5=$(lab_meta la57 pgtable_l5_enabled)
 t_check "VMCOREINFO NUMBER(pgtable_l5_enabled)=1 (got '$l5')" test "$l5" = 1
 t_diag "la57 capture: $(lab_meta la57 wall_seconds) s wall, $(lab_meta la57 vmcore_size) bytes"
 if command -v crash >/dev/null 2>&1; then
-	vmlinux=$(lab_dbg) || t_bail "crashlab dbg"
+	lab_dbg >/dev/null || t_bail "crashlab dbg"
 	out=$("$CRASHLAB" crash la57 sys 2>&1)
 	t_check "crash sys works on the 5-level vmcore" \
 		sh -c 'echo "$1" | grep -q "PANIC: .*sysrq triggered crash"' _ "$out"

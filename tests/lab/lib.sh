@@ -10,7 +10,7 @@
 
 LAB_SRC=${LAB_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 CRASHLAB=${CRASHLAB:-$LAB_SRC/scripts/crashlab}
-export CRASHCAP_CACHE=${CRASHCAP_CACHE:-$HOME/.cache/crashcap}
+export CRASHCAP_CACHE="${CRASHCAP_CACHE:-$HOME/.cache/crashcap}"
 LAB_VMCORES=$CRASHCAP_CACHE/vmcores
 _t_n=0
 _t_failed=0
