@@ -7,6 +7,9 @@
  *                            read every PT_LOAD range in order; prints
  *                            "bytes SECONDS" (the benchmark's libelfcore side)
  *   ecread reassemble IN OUT  flattened IN -> OUT (ec_flat_reassemble)
+ *   ecread copy DUMP OUT [packed]
+ *                            rewrite DUMP through ec_writer (vmcore-like or
+ *                            makedumpfile -E packed layout), all PT_LOAD data
  */
 #include <fcntl.h>
 #include <unistd.h>
@@ -74,6 +77,49 @@ static int seq(ec_dump *d, size_t chunk)
 	return 0;
 }
 
+static ssize_t fd_pwrite(void *ctx, const void *buf, size_t len, uint64_t off)
+{
+	ssize_t n = pwrite(*(int *)ctx, buf, len, (off_t)off);
+	return n < 0 ? -errno : n;
+}
+
+static int copy(ec_dump *d, const char *out, bool packed)
+{
+	size_t n, nl;
+	const struct ec_load *l = ec_loads(d, &n);
+	const void *notes = ec_notes(d, &nl);
+	struct ec_writer_params p = {
+		.elf_class = ec_elf_class(d), .machine = ec_machine(d), .notes = notes,
+		.notes_len = nl, .note_align = ec_note_align(d), .loads = l, .nr_loads = n,
+		.page_align_data = !packed,
+	};
+	struct ec_writer_ops ops = { .pwrite = fd_pwrite };
+	struct ec_err err = { 0 };
+	ec_writer *w = NULL;
+	uint8_t *buf = malloc(1 << 20);
+	int fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0600), r;
+
+	r = ec_writer_create(&p, &ops, &fd, &w, &err);
+	if (r == 0)
+		r = ec_writer_begin(w, &err);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		for (uint64_t o = 0; r == 0 && o < l[i].filesz; o += 1 << 20) {
+			size_t k = l[i].filesz - o < (1 << 20) ? (size_t)(l[i].filesz - o) : (1 << 20);
+			r = ec_read_phys(d, l[i].paddr + o, buf, k, &err);
+			if (r == 0)
+				r = ec_writer_data(w, buf, k, &err);
+		}
+	if (r == 0)
+		r = ec_writer_finish(w, &err);
+	if (r < 0)
+		fprintf(stderr, "ecread: %s\n", err.msg);
+	if (w)
+		ec_writer_destroy(w);
+	free(buf);
+	close(fd);
+	return r < 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct ec_err err = { 0 };
@@ -96,7 +142,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "ecread: %s\n", err.msg);
 		return r < 0 || close(out) < 0;
 	}
-	if (argc > 3 && !strcmp(argv[3], "mmap"))
+	if (argc > 3 && !strcmp(argv[1], "copy"))
+		flags = 0;
+	else if (argc > 3 && !strcmp(argv[3], "mmap"))
 		flags = EC_OPEN_MMAP;
 	else if (argc > 3 && !strcmp(argv[3], "pread"))
 		flags = EC_OPEN_NO_MMAP;
@@ -106,6 +154,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "pages"))
 		r = pages(d);
+	else if (!strcmp(argv[1], "copy") && argc > 3)
+		r = copy(d, argv[3], argc > 4 && !strcmp(argv[4], "packed"));
 	else
 		r = seq(d, argc > 4 ? strtoul(argv[4], NULL, 0) : (1u << 20));
 	ec_close(d);

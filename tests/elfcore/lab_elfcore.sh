@@ -5,6 +5,8 @@
 #     ELF vmcore and for makedumpfile's kdump-compressed (-l -d 31) and
 #     flattened (-c -d 1 -F, reassembled for libkdumpfile) outputs of it
 #   - ec_flat_reassemble output is byte-identical to `makedumpfile -R`
+#   - ec_writer rewriting the vmcore reproduces it byte for byte (/proc/vmcore
+#     layout) and matches `makedumpfile -E -d 0` byte for byte (packed layout)
 # Usage: lab_elfcore.sh CRASHCAP ECREAD [VMCORE...]
 # Without VMCORE: tests/lab/lib.sh's `lab_vmcore g1g` (and g2g), else
 # ${CRASHCAP_CACHE:-~/.cache/crashcap}/vmcores/g1g.elf.
@@ -59,7 +61,18 @@ for core in $cores; do
 done
 
 core=$(echo $cores | cut -d' ' -f1)
+"$ecread" copy "$core" "$tmp/copy.elf" && cmp -s "$core" "$tmp/copy.elf"
+t $? "ec_writer (vmcore layout) reproduces $core byte for byte"
+rm -f "$tmp/copy.elf"
 if command -v makedumpfile >/dev/null; then
+	if makedumpfile -E -d 0 "$core" "$tmp/e0.elf" >"$tmp/mdf0.log" 2>&1; then
+		"$ecread" copy "$core" "$tmp/pk.elf" packed && cmp -s "$tmp/e0.elf" "$tmp/pk.elf"
+		t $? "ec_writer (packed layout) is byte-identical to makedumpfile -E -d 0"
+	else
+		cat "$tmp/mdf0.log"
+		t 1 "makedumpfile -E -d 0 ran"
+	fi
+	rm -f "$tmp/e0.elf" "$tmp/pk.elf"
 	if makedumpfile -l -d 31 "$core" "$tmp/d31.kdump" >"$tmp/mdf1.log" 2>&1; then
 		sub "makedumpfile -l -d 31: 10000 random pages agree with libkdumpfile (kdump-compressed)" \
 			/usr/bin/python3 "$here/kdf_compare.py" "$ecread" "$tmp/d31.kdump" 10000 2
