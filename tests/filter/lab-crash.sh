@@ -8,7 +8,10 @@ name=${1:-g1g}
 lab_skip_unless_possible
 command -v makedumpfile >/dev/null 2>&1 || lab_skip "makedumpfile is not installed"
 command -v crash >/dev/null 2>&1 || lab_skip "crash is not installed"
-core=$(lab_vmcore "$name") || t_bail "capture of $name failed"
+# the cached capture when there is one (crashlab re-captures some presets
+# on every call); otherwise capture it now
+core=$LAB_VMCORES/$name.elf
+[ -r "$core" ] || core=$(lab_vmcore "$name") || t_bail "capture of $name failed"
 vmlinux=$(lab_dbg) || t_bail "no debug vmlinux"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
