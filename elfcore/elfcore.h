@@ -65,7 +65,11 @@ typedef struct ec_vmcoreinfo ec_vmcoreinfo;
 #define EC_OPEN_TRUNCATED_OK 0x4 /* accept an ELF whose data runs past EOF without
 				   the incomplete flag; missing bytes read as -ENODATA */
 
-/* Open any supported dump by probing its content. */
+/* Open any supported dump by probing its content: ELF32/ELF64 (LSB), kdump-
+ * compressed (KDUMP/DISKDUMP, 64- or 32-bit header layout, split files) and
+ * flattened files (read in place through their record map; ec_format() then
+ * says EC_FMT_FLAT and ec_inner_format() what is inside). Errors name the
+ * file and the offset; -EBADMSG for corrupt/truncated input. */
 int ec_open(const char *path, unsigned flags, ec_dump **ret, struct ec_err *err);
 /* Open from /dev/oldmem (or any raw physical-memory file) described by an
  * elfcorehdr blob (the ELF header the first kernel left for us). When the
@@ -90,7 +94,10 @@ uint64_t ec_max_pfn(const ec_dump *d);
 
 /* Read len bytes of physical memory at paddr.
  * Returns 0, -ENODATA if some byte is not present in this dump (hole or
- * excluded page), or another negative errno on I/O error / corruption. */
+ * excluded page), or another negative errno on I/O error / corruption.
+ * On -ENODATA the present bytes are filled in and the absent ones zeroed, and
+ * err describes the first absent byte (hole, excluded, lost in an incomplete
+ * dump). Contiguous ELF data is read with one pread/memcpy per run. */
 int ec_read_phys(ec_dump *d, uint64_t paddr, void *buf, size_t len,
 		 struct ec_err *err);
 /* Is the page with this pfn present (readable) in the dump? */
