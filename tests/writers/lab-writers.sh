@@ -138,9 +138,15 @@ case $rel in
 		opts=$(echo "$v" | tr _ ' ')
 		rm -f "$W/o" "$W/m"
 		# shellcheck disable=SC2086
-		"$CC" save --message-level 1 --pfn-order $opts "$core" "$W/o" &&
-			makedumpfile $opts "$core" "$W/m" >/dev/null 2>&1 && cmp -s "$W/o" "$W/m"
-		t_ok $? "save --pfn-order $opts is byte-identical to makedumpfile $opts"
+		"$CC" save --message-level 1 --pfn-order $opts "$core" "$W/o"
+		r1=$?
+		# shellcheck disable=SC2086
+		makedumpfile $opts "$core" "$W/m" >"$W/mdf.log" 2>&1
+		r2=$?
+		cmp "$W/o" "$W/m" >"$W/cmp.log" 2>&1
+		r3=$?
+		[ $r3 = 0 ] || t_diag "crashcap rc $r1, makedumpfile rc $r2 ($(tail -n 2 "$W/mdf.log" | tr '\n' ' ')), $(head -c 200 "$W/cmp.log")"
+		t_ok $r3 "save --pfn-order $opts is byte-identical to makedumpfile $opts"
 	done
 	rm -f "$W/o" "$W/m"
 	;;
