@@ -27,6 +27,7 @@
 #define PD_SIZE    24
 #define PD_WINDOW  4096        /* descriptors read at once */
 #define RANK_BITS  512
+#define DATA_WINDOW (512u << 10)  /* read-ahead for sequential page data */
 
 struct kdump_priv {
 	struct ec_kdump_info info;
@@ -43,6 +44,8 @@ struct kdump_priv {
 	uint64_t pdw_first, pdw_n;
 	uint8_t *page, *cbuf;     /* decompressed page cache and compressed input */
 	uint64_t page_pfn;        /* pfn in page, UINT64_MAX if none */
+	uint8_t *dwin;            /* page data read ahead (sequential access) */
+	uint64_t dwin_off, dwin_len, last_end;
 	ZSTD_DCtx *zstd;
 };
 
@@ -344,7 +347,9 @@ static int kdump_open(ec_dump *d, struct ec_err *err)
 	kp->page = malloc((size_t)B);
 	kp->cbuf = malloc((size_t)B);
 	kp->zstd = ZSTD_createDCtx();
-	if (!kp->pdw || !kp->page || !kp->cbuf || !kp->zstd)
+	kp->dwin = malloc(DATA_WINDOW);
+	kp->last_end = UINT64_MAX;
+	if (!kp->pdw || !kp->page || !kp->cbuf || !kp->zstd || !kp->dwin)
 		return ec_set_err(err, -ENOMEM, "out of memory");
 	if (lzo_init() != LZO_E_OK)
 		return ec_set_err(err, -EIO, "lzo_init failed");
@@ -427,6 +432,33 @@ static int decompress(ec_dump *d, struct kdump_priv *kp, uint64_t pfn, uint32_t 
 	return 0;
 }
 
+/* Page data: pages of consecutive pfns lie back to back, so when a read
+ * starts where the last one ended, read a window ahead instead of one
+ * syscall per page; random access reads just the page. */
+static int read_data(ec_dump *d, struct kdump_priv *kp, uint8_t *dst, uint32_t size,
+		     uint64_t off, struct ec_err *err)
+{
+	if (off >= kp->dwin_off && off - kp->dwin_off + size <= kp->dwin_len) {
+		memcpy(dst, kp->dwin + (off - kp->dwin_off), size);
+	} else if (off == kp->last_end && kp->dwin) {
+		uint64_t len = d->io.size - off < DATA_WINDOW ? d->io.size - off : DATA_WINDOW;
+		int r;
+		kp->dwin_len = 0;
+		r = ec__io_pread(&d->io, kp->dwin, (size_t)len, off, err);
+		if (r < 0)
+			return r;
+		kp->dwin_off = off;
+		kp->dwin_len = len;
+		memcpy(dst, kp->dwin, size);
+	} else {
+		int r = ec__io_pread(&d->io, dst, size, off, err);
+		if (r < 0)
+			return r;
+	}
+	kp->last_end = off + size;
+	return 0;
+}
+
 static int load_page(ec_dump *d, struct kdump_priv *kp, uint64_t pfn, struct ec_err *err)
 {
 	uint64_t off, idx;
@@ -468,16 +500,12 @@ static int load_page(ec_dump *d, struct kdump_priv *kp, uint64_t pfn, struct ec_
 				  (unsigned long long)d->io.size);
 	}
 	kp->page_pfn = UINT64_MAX;
-	if (!(flags & DH_COMPRESSED)) {
-		if (size != d->page_size)
-			return ec_set_err(err, -EBADMSG, "%s: pfn 0x%llx: raw page at offset 0x%llx has size %u, not %u",
-					  d->path, (unsigned long long)pfn, (unsigned long long)off, size, d->page_size);
-		r = ec__io_pread(&d->io, kp->page, size, off, err);
-	} else {
-		r = ec__io_pread(&d->io, kp->cbuf, size, off, err);
-		if (r == 0)
-			r = decompress(d, kp, pfn, flags & DH_COMPRESSED, size, off, err);
-	}
+	if (!(flags & DH_COMPRESSED) && size != d->page_size)
+		return ec_set_err(err, -EBADMSG, "%s: pfn 0x%llx: raw page at offset 0x%llx has size %u, not %u",
+				  d->path, (unsigned long long)pfn, (unsigned long long)off, size, d->page_size);
+	r = read_data(d, kp, flags & DH_COMPRESSED ? kp->cbuf : kp->page, size, off, err);
+	if (r == 0 && (flags & DH_COMPRESSED))
+		r = decompress(d, kp, pfn, flags & DH_COMPRESSED, size, off, err);
 	if (r < 0)
 		return r;
 	kp->page_pfn = pfn;
@@ -554,6 +582,7 @@ static void kdump_cleanup(ec_dump *d)
 	free(kp->pdw);
 	free(kp->page);
 	free(kp->cbuf);
+	free(kp->dwin);
 	ZSTD_freeDCtx(kp->zstd);
 	free(kp);
 	d->fmt = NULL;
