@@ -31,7 +31,8 @@ fi
 if [ -z "$cores" ] && [ -f "$here/../lab/lib.sh" ]; then
 	LAB_SRC=$(cd "$here/../.." && pwd)
 	. "$here/../lab/lib.sh"
-	lab_skip_unless_possible
+	# a lab that cannot run here still leaves the cached vmcores below usable
+	( lab_skip_unless_possible ) >/dev/null 2>&1 &&
 	for name in g1g g2g; do
 		c=$(lab_vmcore "$name" 2>"$tmp/lab-$name.log") && [ -s "$c" ] && cores="$cores $c"
 	done
