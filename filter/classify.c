@@ -480,7 +480,7 @@ int fl_classify(km *m, int dump_level, uint64_t start_pfn, uint64_t end_pfn,
 		if (!(dump_level & ~DL_ZERO))
 			goto done;   /* nothing to decide from struct pages */
 		return ec_set_err(err, -ENOTSUP, "%s: cannot classify pages: %s",
-				  ec_path(m->d), m->why);
+				  ec_path(m->d), km_why(m));
 	}
 	if (start_pfn == end_pfn)
 		goto done;

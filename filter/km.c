@@ -266,10 +266,21 @@ void km_destroy(km *m)
 	free(m);
 }
 
+const char *km_why(const km *m)
+{
+	const char *p = ec_path(m->d), *w = m->why;
+	size_t n = p ? strlen(p) : 0;
+
+	/* messages from deeper layers already start with "path: " */
+	if (n && !strncmp(w, p, n) && w[n] == ':' && w[n + 1] == ' ')
+		w += n + 2;
+	return w;
+}
+
 bool km_can_classify(const km *m, struct ec_err *why)
 {
 	if (!m->classify_ok && why)
 		ec_set_err(why, -ENOTSUP, "%s: cannot classify pages: %s",
-			   ec_path(m->d), m->why);
+			   ec_path(m->d), km_why(m));
 	return m->classify_ok;
 }

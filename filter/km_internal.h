@@ -141,6 +141,9 @@ void km_chunk_of(const km *m, uint64_t pfn, uint64_t *ret_start, uint64_t *ret_e
 int km_walk_free_lists(km *m, void (*cb)(void *ctx, uint64_t pfn, uint64_t n), void *ctx,
 		       struct ec_err *err);
 
+/* Why classification is impossible, without a leading "path: ". */
+const char *km_why(const km *m);
+
 /* Classification setup (classify.c). */
 void km_classify_init(km *m);
 

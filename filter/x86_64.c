@@ -34,7 +34,9 @@ static int read_entry(km *m, uint64_t table, unsigned idx, uint64_t *ret,
 static int x86_64_vtop(km *m, uint64_t va, uint64_t *ret_pa, uint64_t *ret_leaf,
 		       struct ec_err *err)
 {
-	static const char *const lvl[] = { "pte", "pmd", "pud", "p4d", "pgd" };
+	static const char *const lvl5[] = { "pte", "pmd", "pud", "p4d", "pgd" };
+	static const char *const lvl4[] = { "pte", "pmd", "pud", "pgd" };
+	const char *const *lvl = m->x.levels == 5 ? lvl5 : lvl4;
 	uint64_t table = m->x.pgd_pa, e = 0;
 	int r;
 
