@@ -102,6 +102,7 @@ static int decrypt(const uint8_t *sk, const char *in, const char *out, bool keep
 	struct crypt_dec_opts o = { .keep_flat = keep_flat };
 	int ifd = open(in, O_RDONLY), ofd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0600), r;
 
+	memset(err, 0, sizeof(*err));
 	r = crypt_decrypt(ifd, sk, ofd, &o, st, err);
 	close(ifd);
 	close(ofd);
@@ -167,7 +168,7 @@ int main(void)
 	r = decrypt(sk, path("enc"), path("dec"), false, &st, &err);
 	got = slurp(path("dec"), &len);
 	ok(r == 0 && got && len == n && !memcmp(got, data, n),
-	   "round trip byte-identical (r=%d %s)", r, err.msg);
+	   "round trip byte-identical (r=%d%s%s)", r, r ? " " : "", err.msg);
 	ok(st.final_seen && st.chunks == 6, "6 chunks, final seen");
 	free(got);
 
@@ -267,8 +268,9 @@ int main(void)
 		fill(dump, dn, 7);
 		memcpy(dump, "\177ELF\2\1\1", 7);
 		memset(dump + 48, 0, 4);   /* e_flags */
+		memset(&err, 0, sizeof(err));
 		r = crypt_writer_create(pk, fd, CRYPT_F_FLATTENED, 1024, &w, &err);
-		ok(r == 0, "flattened writer: %s", err.msg);
+		ok(r == 0, "flattened writer%s%s", r ? ": " : "", err.msg);
 		ok(crypt_pwrite(w, dump + 4096, dn - 4096, 4096) == (ssize_t)(dn - 4096) &&
 		   crypt_pwrite(w, dump, 4096, 0) == 4096, "records written out of order");
 		ok(crypt_finish(w, &err) == 0, "finish");
@@ -277,7 +279,7 @@ int main(void)
 		r = decrypt(sk, path("encf"), path("decf"), false, &st, &err);
 		got = slurp(path("decf"), &len);
 		ok(r == 0 && got && len == dn && !memcmp(got, dump, dn),
-		   "flattened stream reassembled byte-identical (%s)", err.msg);
+		   "flattened stream reassembled byte-identical%s%s", r ? ": " : "", err.msg);
 		free(got);
 		r = decrypt(sk, path("encf"), path("decff"), true, &st, &err);
 		got = slurp(path("decff"), &len);
