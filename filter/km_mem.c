@@ -171,6 +171,19 @@ static int init_sparse(km *m, struct ec_err *err)
 				  "%s: mem_section at 0x%llx does not validate (no present section with a kernel-address mem_map)%s%s",
 				  ec_path(m->d), (unsigned long long)sym,
 				  e1.msg[0] ? ": " : "", e1.msg[0] ? e1.msg : e2.msg);
+	/* 6.12+ also exports vmemmap_base: with SPARSEMEM_VMEMMAP every decoded
+	 * mem_map must be vmemmap + start_pfn * SIZE(page); a mismatch means the
+	 * mem_section data (or our reading of it) is wrong */
+	uint64_t vmemmap = km_vi_symbol(m, "vmemmap");
+	if (vmemmap != KM_NONE)
+		for (uint64_t nr = 0; nr < m->nr_sections; nr++)
+			if (m->sec_mem_map[nr] &&
+			    m->sec_mem_map[nr] != vmemmap + (nr << m->pfn_section_shift) * m->pg.size)
+				return ec_set_err(err, -EINVAL,
+						  "%s: mem_section %llu maps struct pages at 0x%llx, not at SYMBOL(vmemmap)=0x%llx + offset",
+						  ec_path(m->d), (unsigned long long)nr,
+						  (unsigned long long)m->sec_mem_map[nr],
+						  (unsigned long long)vmemmap);
 	m->mm = KM_MM_SPARSE;
 	return 0;
 }

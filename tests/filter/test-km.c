@@ -124,6 +124,20 @@ static void ms_garbage(struct synth *s)
 	snprintf(v, sizeof(v), "%llx", (unsigned long long)sy_kva(junk));
 	sy_vmci_set(s, "SYMBOL(mem_section)", v);
 }
+static void bad_vmemmap(struct synth *s)
+{
+	char v[32];
+
+	snprintf(v, sizeof(v), "%llx", (unsigned long long)(s->vmemmap + 0x200000));
+	sy_vmci_set(s, "SYMBOL(vmemmap)", v);
+}
+static void good_vmemmap(struct synth *s)
+{
+	char v[32];
+
+	snprintf(v, sizeof(v), "%llx", (unsigned long long)s->vmemmap);
+	sy_vmci_set(s, "SYMBOL(vmemmap)", v);
+}
 static void no_buddy(struct synth *s) { sy_vmci_set(s, "OFFSET(page.private)", NULL); }
 
 /* a free order-3 block at pfn 6000 (section 5): -d 16 must drop exactly it,
@@ -212,6 +226,18 @@ int main(void)
 	test_bad("absurd SIZE(mem_section)", big_ms, false, "SIZE(mem_section)");
 	test_bad("mem_section into nowhere", ms_nowhere, false, "mem_section");
 	test_bad("mem_section garbage", ms_garbage, false, "mem_section");
+	test_bad("mem_section disagrees with SYMBOL(vmemmap)", bad_vmemmap, false, "SYMBOL(vmemmap)");
+	{
+		struct synth s2;
+		char p2[] = "/tmp/crashcap-km-XXXXXX";
+		struct ec_err e2 = { 0 };
+		ec_dump *d2;
+		km *m2;
+		int r2 = open_synth(4, 0, good_vmemmap, p2, &s2, &d2, &m2, &e2);
+
+		ok(r2 == 0 && km_can_classify(m2, &e2), "SYMBOL(vmemmap) agreeing with mem_section: %s", e2.msg);
+		closeall(&s2, d2, m2, p2);
+	}
 
 	/* free pages without a buddy marker: a clear refusal, other levels work */
 	struct synth s;
