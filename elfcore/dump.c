@@ -238,8 +238,12 @@ int ec_read_phys(ec_dump *d, uint64_t paddr, void *buf, size_t len, struct ec_er
 	while (len) {
 		uint64_t span = d->ops->span(d, paddr);   /* >= 1 */
 		size_t n = len < span ? len : (size_t)span;
-		struct ec_err e = { 0 };
-		int r = d->ops->read(d, paddr, p, n, &e);
+		struct ec_err e;        /* not zeroed whole: this is the per-page hot path */
+		int r;
+
+		e.code = 0;
+		e.msg[0] = '\0';
+		r = d->ops->read(d, paddr, p, n, &e);
 
 		if (r == -ENODATA) {
 			memset(p, 0, n);
