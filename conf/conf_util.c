@@ -117,6 +117,16 @@ int kc_lines_next(struct kc_lines *it, char **ret_line, unsigned *ret_no, struct
 	memcpy(it->buf, it->p, l);
 	if (l && it->buf[l - 1] == '\r')
 		l--;
+	/* A CR or other control byte inside a line would not survive the
+	 * normalized form's round trip (found by fuzz_kdumpconf): refuse it. */
+	for (size_t i = 0; i < l; i++) {
+		unsigned char ch = (unsigned char)it->buf[i];
+
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+			return kc_line_err(err, -EINVAL, it->name, it->line,
+					   "control character 0x%02x at column %zu (expected printable text)",
+					   ch, i + 1);
+	}
 	it->buf[l] = '\0';
 	it->p = nl ? nl + 1 : it->end;
 	*ret_line = it->buf;

@@ -242,8 +242,8 @@ static int parse_target(struct pstate *ps, struct kdump_conf *c, const char *key
 	if (val[0] != '/' && strncmp(val, "UUID=", 5) && strncmp(val, "LABEL=", 6) &&
 	    strncmp(val, "PARTUUID=", 9) && strncmp(val, "PARTLABEL=", 10))
 		return PERR(ps, -EINVAL, "'%s' expects a device path, UUID= or LABEL=, got '%s'", key, val);
-	if ((!strncmp(val, "UUID=", 5) && !val[5]) || (!strncmp(val, "LABEL=", 6) && !val[6]))
-		return PERR(ps, -EINVAL, "'%s': empty UUID=/LABEL= value", key);
+	if (val[strcspn(val, "=")] == '=' && !val[strcspn(val, "=") + 1] && val[0] != '/')
+		return PERR(ps, -EINVAL, "'%s': empty %.*s value", key, (int)strcspn(val, "=") + 1, val);
 	return add_target(ps, c, KC_T_FS, key, val);
 }
 
