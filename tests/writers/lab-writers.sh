@@ -124,6 +124,20 @@ for v in -l_-d_31 -E_-d_31; do
 	rm -f "$W/flat" "$W/r"
 done
 
+# --- split ---------------------------------------------------------------------
+if [ "$MODE" = full ]; then
+	rm -f "$W/s1" "$W/s2" "$W/s3"
+	"$CC" save --message-level 1 --split -l -d 31 "$core" "$W/s1" "$W/s2" "$W/s3" &&
+		"$CC" verify -q "$W/s1" && "$CC" verify -q "$W/s2" && "$CC" verify -q "$W/s3"
+	t_ok $? "--split -l -d 31 into three files, each verifies"
+	printf 'sys\nbt\nlog\nquit\n' >"$W/crash.cmd"
+	timeout 300 crash -s -i "$W/crash.cmd" "$vmlinux" "$W/s1" "$W/s2" "$W/s3" >"$W/crash.out" 2>&1
+	grep -q 'PANIC:' "$W/crash.out" && grep -q ' panic at ' "$W/crash.out" &&
+		grep -q 'Linux version' "$W/crash.out"
+	t_ok $? "--split: crash opens the three files together (sys, bt, log)"
+	rm -f "$W/s1" "$W/s2" "$W/s3"
+fi
+
 # --- threads ------------------------------------------------------------------
 rm -f "$W/t1" "$W/t4"
 "$CC" save --message-level 1 --num-threads 1 -z -d 1 "$core" "$W/t1" &&

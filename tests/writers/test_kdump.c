@@ -217,6 +217,55 @@ int main(void)
 		check_file(&s, c, &o, true, "read error lzo -d 0");
 		s.fail_read_pfn = -1;
 	}
+	/* --split: two files, each with its pfn range in the sub header and
+	 * only its range's pages; together they hold every kept page */
+	{
+		uint64_t mid = s.src.max_mapnr / 2, got = 0, bad = 0, want_kept = 0;
+		const char *f[2] = { wt_path("s1"), wt_path("s2") };
+
+		for (int k = 0; k < 2; k++) {
+			wr_opts_init(&o);
+			o.comp = COMP_ZSTD;
+			o.dump_level = 31;
+			o.cycle_pfns = 32768;
+			o.split = true;
+			o.split_start = k ? mid : 0;
+			o.split_end = k ? s.src.max_mapnr : mid;
+			r = wt_write(&s.src, &o, f[k], false, &res, &err);
+			ok(r == 0, "split file %d written (%s)", k, r ? err.msg : "ok");
+		}
+		for (int k = 0; k < 2; k++) {
+			int fd = open(f[k], O_RDONLY);
+			wr_kdr *kr = NULL;
+
+			if (!ok(wr_kdr_open(fd, &kr, &err) == 0, "split file %d opens", k)) {
+				close(fd);
+				continue;
+			}
+			ok(wr_kdr_info(kr)->split == 1 &&
+			   wr_kdr_info(kr)->start_pfn == (k ? mid : 0) &&
+			   wr_kdr_info(kr)->end_pfn == (k ? s.src.max_mapnr : mid),
+			   "split file %d: split 1, range %llu..%llu", k,
+			   (unsigned long long)wr_kdr_info(kr)->start_pfn,
+			   (unsigned long long)wr_kdr_info(kr)->end_pfn);
+			for (uint64_t p = 0; p < s.src.max_mapnr; p++) {
+				if (!wr_kdr_kept(kr, p))
+					continue;
+				if ((p >= mid) != k)
+					bad++;
+				got++;
+				synth_page(p, want);
+				if (wr_kdr_read(kr, p, page, &err) || memcmp(page, want, 4096))
+					bad++;
+			}
+			wr_kdr_close(kr);
+			close(fd);
+		}
+		for (uint64_t p = 0; p < s.src.max_mapnr; p++)
+			want_kept += synth_class(&s, p) == SC_KERNEL;
+		ok(bad == 0 && got == want_kept, "split files hold %llu pages of %llu, %llu bad",
+		   (unsigned long long)got, (unsigned long long)want_kept, (unsigned long long)bad);
+	}
 	wt_cleanup();
 	return tap_done();
 }
