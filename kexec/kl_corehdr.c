@@ -196,6 +196,25 @@ static int read_vmci(const char *root, struct kl_sysmem *m, struct ec_err *err)
 	return 0;
 }
 
+/* boot_params.acpi_rsdp_addr (u64 at 0x70): the capture kernel gets it too,
+ * as kexec-tools passes it (acpi_rsdp=). Optional: 0 when unreadable. */
+static void read_rsdp(const char *root, struct kl_sysmem *m)
+{
+	char path[4096];
+	uint8_t b[0x78];
+	FILE *f;
+
+	if (rpath(path, sizeof(path), root, "/sys/kernel/boot_params/data") < 0)
+		return;
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fread(b, 1, sizeof(b), f) == sizeof(b))
+		for (int i = 7; i >= 0; i--)
+			m->acpi_rsdp = m->acpi_rsdp << 8 | b[0x70 + i];
+	fclose(f);
+}
+
 int kl_sysmem_read(const char *root, struct kl_sysmem *ret, struct ec_err *err)
 {
 	struct kl_sysmem *m = calloc(1, sizeof(*m));
@@ -208,6 +227,7 @@ int kl_sysmem_read(const char *root, struct kl_sysmem *ret, struct ec_err *err)
 		free(m);
 		return r;
 	}
+	read_rsdp(root, m);
 	*ret = *m;
 	free(m);
 	return 0;

@@ -45,11 +45,14 @@ struct kl_sysmem {
 	uint64_t note_paddr[KL_MAX_CPUS], note_size[KL_MAX_CPUS];
 	size_t nr_notes;                    /* CPUs that have crash_notes */
 	uint64_t vmci_paddr, vmci_size;     /* 0/0: no /sys/kernel/vmcoreinfo */
+	uint64_t acpi_rsdp;                 /* boot_params.acpi_rsdp_addr of the running
+					       kernel (sys/kernel/boot_params/data), 0: unknown */
 };
 
 /* Read <root>/proc/iomem, <root>/sys/devices/system/cpu/cpuN/crash_notes
  * (+ crash_notes_size) for N = 0, 1, ... while cpuN exists, and
- * <root>/sys/kernel/vmcoreinfo. root "" (or NULL) reads the live system.
+ * <root>/sys/kernel/vmcoreinfo (and the ACPI RSDP address from
+ * <root>/sys/kernel/boot_params/data when readable). root "" (or NULL) reads the live system.
  * Needs root on a live system (iomem shows zeros otherwise: -EPERM). */
 int kl_sysmem_read(const char *root, struct kl_sysmem *ret, struct ec_err *err);
 

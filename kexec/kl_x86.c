@@ -22,6 +22,7 @@
 #define BP_VIDEO_LINES 0x00e
 #define BP_VIDEO_ISVGA 0x00f
 #define BP_VIDEO_POINTS 0x010
+#define BP_ACPI_RSDP 0x070
 #define BP_E820_ENTRIES 0x1e8
 #define BP_HDR 0x1f1
 #define BP_E820_TABLE 0x2d0
@@ -306,7 +307,7 @@ int kl_x86_load(const struct kl_sysmem *m, const struct kl_x86_load *ld,
 	struct kl_corehdr_opts co = ld->core;
 	struct ec_range bk;
 	struct e820 *tab = NULL;
-	char *cmd = NULL;
+	char *cmd = NULL, rsdp[48] = "";
 	unsigned setup_sects;
 	uint32_t cmdmax;
 	int r;
@@ -355,8 +356,10 @@ int kl_x86_load(const struct kl_sysmem *m, const struct kl_x86_load *ld,
 		goto out;
 	res.corehdr = next;
 	next += up(hdrlen > KL_MIN_COREHDR ? hdrlen : KL_MIN_COREHDR, PAGE);
-	if (asprintf(&cmd, "%s%selfcorehdr=%lluK", ld->cmdline ? ld->cmdline : "",
-		     ld->cmdline && *ld->cmdline ? " " : "", (unsigned long long)(res.corehdr >> 10)) < 0) {
+	if (m->acpi_rsdp)
+		snprintf(rsdp, sizeof(rsdp), "acpi_rsdp=0x%llx ", (unsigned long long)m->acpi_rsdp);
+	if (asprintf(&cmd, "%s%s%selfcorehdr=%lluK", ld->cmdline ? ld->cmdline : "",
+		     ld->cmdline && *ld->cmdline ? " " : "", rsdp, (unsigned long long)(res.corehdr >> 10)) < 0) {
 		r = ec_set_err(err, -ENOMEM, "out of memory");
 		cmd = NULL;
 		goto out;
@@ -407,6 +410,7 @@ int kl_x86_load(const struct kl_sysmem *m, const struct kl_x86_load *ld,
 	set32(bp + HDR_CMD_LINE_PTR, (uint32_t)(res.boot_params + PAGE));
 	set32(bp + HDR_RAMDISK_IMAGE, rd ? (uint32_t)res.initrd_addr : 0);
 	set32(bp + HDR_RAMDISK_SIZE, (uint32_t)rdlen);
+	set64(bp + BP_ACPI_RSDP, m->acpi_rsdp);
 	memcpy(bp + PAGE, cmd, cmdlen);
 	/* the capture kernel's memory: the low RAM (backed up, so free to use),
 	 * the reservation minus backup and elfcorehdr, and the firmware ranges */
