@@ -190,7 +190,7 @@ const struct ec_prpsinfo *ec_prpsinfo(const ec_dump *d)
 
 int ec_vmcoreinfo_note_offset(const ec_dump *d, size_t *ret_off)
 {
-	if (!d->vmci)
+	if (!d->vmci || !d->vmci_in_notes)
 		return -ENOENT;
 	*ret_off = d->vmci_off;
 	return 0;

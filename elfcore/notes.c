@@ -154,6 +154,7 @@ int ec__notes_add(ec_dump *d, const uint8_t *buf, size_t len, uint64_t file_off,
 				return ec_set_err(err, r, "%s: VMCOREINFO note at offset 0x%llx: %s",
 						  d->path, (unsigned long long)at, e2.msg);
 			d->vmci_off = base + (size_t)name_end;
+			d->vmci_in_notes = true;
 		} else if (name_is(name, namesz, "CORE") && type == NT_PRPSINFO && !d->has_psinfo) {
 			parse_prpsinfo(d, desc, descsz);
 		}

@@ -92,6 +92,7 @@ struct ec_dump {
 	uint32_t note_align;         /* first PT_NOTE p_align (ELF), else 4 */
 	bool note_align_set;
 	size_t vmci_off;             /* offset of VMCOREINFO desc inside notes */
+	bool vmci_in_notes;          /* false: read on its own (kdump header v3) */
 	int64_t timestamp;           /* kdump header tv_sec, -1 if none */
 	char release[65];            /* kdump utsname.release */
 	char machine_name[65];       /* kdump utsname.machine */

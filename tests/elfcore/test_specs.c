@@ -131,7 +131,13 @@ static void check_dump(const char *what, const char *path, unsigned flags, const
 		ok(v && !strcmp(v, s->expect_vmci[i][1]), "%s: VMCOREINFO %s=%s", what,
 		   s->expect_vmci[i][0], v ? v : "(absent)");
 	}
-	if (s->has_vmci) {
+	if (s->has_vmci && !strcmp(s->format, "kdump") && s->header_version < 4) {
+		size_t off;
+		ok(ec_vmcoreinfo_note_offset(d, &off) == -ENOENT &&
+		   (s->header_version >= 3) == (ec_vmcoreinfo_of(d) != NULL),
+		   "%s: header version %d: VMCOREINFO %s, no notes", what, s->header_version,
+		   ec_vmcoreinfo_of(d) ? "read on its own" : "absent");
+	} else if (s->has_vmci) {
 		size_t off, nl;
 		const uint8_t *n = ec_notes(d, &nl);
 		ok(ec_vmcoreinfo_note_offset(d, &off) == 0 && off + s->vmci_len <= nl &&
