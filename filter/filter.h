@@ -41,6 +41,11 @@ bool km_can_classify(const km *m, struct ec_err *why);
  * contents and is done by the writers (fl_page_is_zero()).
  * The bitmap must hold (end_pfn - start_pfn + 7) / 8 bytes.
  * Memory used is O(end_pfn - start_pfn), so the caller bounds it by cycle size.
+ * The kept set equals makedumpfile's 2nd bitmap for the same level (page for
+ * page, whatever the cycle boundaries; HW-poisoned and offline pages are
+ * dropped at every level, as makedumpfile does). Struct pages that cannot be
+ * read are kept (stats->unreadable). Fails with -ENOTSUP when the model cannot
+ * classify (see km_can_classify) and the level needs it; -d 0/1 always work.
  */
 struct fl_stats {
 	uint64_t total, kept;
