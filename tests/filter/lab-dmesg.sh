@@ -21,6 +21,12 @@ makedumpfile --dump-dmesg "$core" "$tmp/mdf.txt" >"$tmp/mdf.log" 2>&1 ||
 t_ok $? "$name: crashcap dmesg runs"
 t_check "$name: log equals makedumpfile --dump-dmesg ($(wc -l <"$tmp/mdf.txt") lines)" \
 	cmp -s "$tmp/mdf.txt" "$tmp/cc.txt"
+# the same log from a kdump-compressed, -d 31 filtered copy
+makedumpfile -l -d 31 "$core" "$tmp/d31.kdump" >/dev/null 2>&1 || t_bail "makedumpfile -l failed"
+"$CRASHCAP" dmesg "$tmp/d31.kdump" >"$tmp/kd.txt"
+t_ok $? "$name: crashcap dmesg reads a kdump-compressed -d 31 dump"
+t_check "$name: same log from the kdump-compressed dump" cmp -s "$tmp/mdf.txt" "$tmp/kd.txt"
+rm -f "$tmp/d31.kdump"
 "$CRASHCAP" dmesg --caller-id "$core" >"$tmp/cid.txt"
 t_ok $? "$name: crashcap dmesg --caller-id runs"
 # removing the caller field gives the 1.7.2 text again (indentation shrinks by 11)
