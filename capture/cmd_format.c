@@ -43,7 +43,8 @@ int cmd_format(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	fd = open(argv[optind], O_RDWR | O_CLOEXEC);
+	/* O_EXCL: a mounted block device (EBUSY) is never formatted. */
+	fd = open(argv[optind], O_RDWR | O_CLOEXEC | O_EXCL);
 	if (fd < 0) {
 		fprintf(stderr, "crashcap format: %s: %s\n", argv[optind], strerror(errno));
 		return EXIT_FAIL;

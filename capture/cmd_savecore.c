@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "config.h"
 #include "commands.h"
+#include "cap_run.h"
 #include "cap_savecore.h"
 #include "cap_util.h"
 #include "kdumpconf.h"
@@ -99,8 +100,17 @@ int cmd_savecore(int argc, char **argv)
 		for (size_t i = 0; i < kc.n_targets; i++) {
 			if (kc.targets[i].type != KC_T_RAW)
 				continue;
+			char dev[4096];
+			struct ec_err e2 = { 0 };
+
 			any = true;
-			if (save_one(kc.targets[i].spec, dir, reformat) != EXIT_OK)
+			/* UUID=, LABEL=, ... through /dev/disk/by-*; udev is up at boot. */
+			if (cap_real_ops.wait_device(NULL, kc.targets[i].spec, 10, dev, sizeof(dev), &e2) < 0) {
+				fprintf(stderr, "crashcap savecore: %s\n", e2.msg);
+				rc = EXIT_FAIL;
+				continue;
+			}
+			if (save_one(dev, dir, reformat) != EXIT_OK)
 				rc = EXIT_FAIL;
 		}
 		if (!any)
