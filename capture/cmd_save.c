@@ -28,7 +28,7 @@ struct save_cfg {
 	enum comp_method comp;
 	bool flat, force, split, dmesg, progress_forced, no_progress, pfn_order;
 	unsigned threads;
-	int msg_level;
+	int msg_level, comp_level;
 	uint64_t cyclic_kb;
 };
 
@@ -51,6 +51,8 @@ static void usage(FILE *f)
 "  --progress          show progress even when stderr is not a tty (plain lines)\n"
 "  --cyclic-buffer KB  bitmap memory per cycle (default 4096)\n"
 "  --dump-dmesg        write the kernel log instead of a dump\n"
+"  --compression-level N  -z: zstd level 1-22, -c: zlib level 1-9 (default 1, as\n"
+"                      makedumpfile); readers decompress any level\n"
 "  --pfn-order         write page data in pfn order like makedumpfile (default:\n"
 "                      kernel pages first, so a dump cut short keeps them)\n"
 "Exit: 0 ok, 1 error, 2 usage, 3 incomplete (disk full/I/O error), 4 unfiltered\n");
@@ -71,7 +73,7 @@ static int parse_uint(const char *s, unsigned long long max, unsigned long long 
 
 static int parse_args(int argc, char **argv, struct save_cfg *c, int *ret_optind)
 {
-	enum { O_THREADS = 256, O_MSG, O_DMESG, O_CYCLIC, O_SPLIT, O_PROGRESS, O_NOPROGRESS, O_PFNORDER };
+	enum { O_THREADS = 256, O_MSG, O_DMESG, O_CYCLIC, O_SPLIT, O_PROGRESS, O_NOPROGRESS, O_PFNORDER, O_CLEVEL };
 	static const struct option opts[] = {
 		{ "num-threads", required_argument, NULL, O_THREADS },
 		{ "message-level", required_argument, NULL, O_MSG },
@@ -81,6 +83,7 @@ static int parse_args(int argc, char **argv, struct save_cfg *c, int *ret_optind
 		{ "progress", no_argument, NULL, O_PROGRESS },
 		{ "no-progress", no_argument, NULL, O_NOPROGRESS },
 		{ "pfn-order", no_argument, NULL, O_PFNORDER },
+		{ "compression-level", required_argument, NULL, O_CLEVEL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -137,6 +140,13 @@ static int parse_args(int argc, char **argv, struct save_cfg *c, int *ret_optind
 		case O_PROGRESS: c->progress_forced = true; break;
 		case O_NOPROGRESS: c->no_progress = true; break;
 		case O_PFNORDER: c->pfn_order = true; break;
+		case O_CLEVEL:
+			if (parse_uint(optarg, 22, &v) < 0 || v == 0) {
+				fprintf(stderr, "crashcap save: --compression-level '%s': expected 1-9 (-c) or 1-22 (-z)\n", optarg);
+				return -1;
+			}
+			c->comp_level = (int)v;
+			break;
 		case 'h': usage(stdout); return 1;
 		case ':':
 			fprintf(stderr, "crashcap save: option '%s' needs an argument\n", argv[optind - 1]);
@@ -152,6 +162,10 @@ static int parse_args(int argc, char **argv, struct save_cfg *c, int *ret_optind
 	}
 	if (ncomp > 1) {
 		fprintf(stderr, "crashcap save: choose one of -c, -l, -p, -z\n");
+		return -1;
+	}
+	if (c->comp_level && c->comp != COMP_ZSTD && !(c->comp == COMP_ZLIB && c->comp_level <= 9)) {
+		fprintf(stderr, "crashcap save: --compression-level applies to -z (1-22) and -c (1-9)\n");
 		return -1;
 	}
 	if (c->format == WR_ELF && ncomp) {
@@ -351,6 +365,7 @@ int cmd_save(int argc, char **argv)
 		wr_opts_init(&o);
 		o.format = c.format;
 		o.comp = c.comp;
+		o.comp_level = c.comp_level;
 		o.dump_level = c.level;
 		o.threads = c.threads;
 		o.kernel_first = !c.pfn_order;

@@ -41,6 +41,11 @@ const char *comp_name(enum comp_method m)
 
 int comp_create(enum comp_method m, size_t page_size, comp **ret)
 {
+	return comp_create_level(m, page_size, 0, ret);
+}
+
+int comp_create_level(enum comp_method m, size_t page_size, int level, comp **ret)
+{
 	const struct comp_ops *o = ops_of(m);
 	comp *c;
 	int r;
@@ -53,7 +58,7 @@ int comp_create(enum comp_method m, size_t page_size, comp **ret)
 	if (!c)
 		return -ENOMEM;
 	c->ops = o;
-	r = o->init(&c->state, page_size);
+	r = o->init(&c->state, page_size, level);
 	if (r < 0) {
 		free(c);
 		return r;

@@ -27,6 +27,10 @@ typedef struct comp comp;
 /* Create a context for `method` (page_size = the largest input). -ENOSYS if
  * the method is not built in, -EINVAL if unknown, -ENOMEM. */
 int comp_create(enum comp_method method, size_t page_size, comp **ret);
+/* Same with a compression level (0: the method's default, which is what
+ * makedumpfile uses; only zstd and zlib take other levels). */
+int comp_create_level(enum comp_method method, size_t page_size, int level,
+		      comp **ret);
 void comp_destroy(comp *c);
 
 /* Bytes of output buffer comp_page() needs (worst case). */
@@ -48,7 +52,7 @@ int comp_available(enum comp_method method);
 
 /* ---- backends (internal) ---- */
 struct comp_ops {
-	int (*init)(void **state, size_t page_size);
+	int (*init)(void **state, size_t page_size, int level);
 	void (*fini)(void *state);
 	size_t (*bound)(size_t page_size);
 	int (*compress)(void *state, const void *src, size_t len, void *dst,

@@ -5,7 +5,7 @@
 #include <lzo/lzo1x.h>
 #include "comp.h"
 
-static int lz_init(void **state, size_t page_size)
+static int lz_init(void **state, size_t page_size, int level)
 {
 	/* lzo_init() only checks the ABI and keeps no state: call it each time
 	 * rather than guarding it with a racy static flag. */

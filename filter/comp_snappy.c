@@ -8,7 +8,7 @@
 #if HAVE_SNAPPY
 #include <snappy-c.h>
 
-static int sn_init(void **state, size_t page_size)
+static int sn_init(void **state, size_t page_size, int level)
 {
 	*state = NULL;
 	return 0;

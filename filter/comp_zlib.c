@@ -6,13 +6,15 @@
 #include <zlib.h>
 #include "comp.h"
 
-static int zl_init(void **state, size_t page_size)
+static int zl_init(void **state, size_t page_size, int level)
 {
+	if (level < 0 || level > 9)
+		return -EINVAL;
 	z_stream *z = calloc(1, sizeof(*z));
 
 	if (!z)
 		return -ENOMEM;
-	if (deflateInit(z, Z_BEST_SPEED) != Z_OK) {
+	if (deflateInit(z, level ? level : Z_BEST_SPEED) != Z_OK) {
 		free(z);
 		return -ENOMEM;
 	}

@@ -4,10 +4,23 @@
 #include <zstd.h>
 #include "comp.h"
 
-static int zs_init(void **state, size_t page_size)
+static int zs_init(void **state, size_t page_size, int level)
 {
-	*state = ZSTD_createCCtx();
-	return *state ? 0 : -ENOMEM;
+	ZSTD_CCtx *c;
+
+	if (level < ZSTD_minCLevel() || level > ZSTD_maxCLevel())
+		return -EINVAL;
+	c = ZSTD_createCCtx();
+	if (!c)
+		return -ENOMEM;
+	/* makedumpfile uses ZSTD_compressCCtx(..., 1); the level changes only
+	 * the encoder's effort, every reader decompresses any level */
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level ? level : 1))) {
+		ZSTD_freeCCtx(c);
+		return -EINVAL;
+	}
+	*state = c;
+	return 0;
 }
 
 static void zs_fini(void *state)
@@ -23,7 +36,7 @@ static size_t zs_bound(size_t page_size)
 static int zs_compress(void *state, const void *src, size_t len, void *dst,
 		       size_t dst_cap, size_t *ret_len)
 {
-	size_t r = ZSTD_compressCCtx(state, dst, dst_cap, src, len, 1);
+	size_t r = ZSTD_compress2(state, dst, dst_cap, src, len);
 
 	if (ZSTD_isError(r))
 		return -ENOBUFS;

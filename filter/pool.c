@@ -148,8 +148,8 @@ void pool_destroy(pool *p)
 	free(p);
 }
 
-int pool_create(unsigned threads, enum comp_method m, uint32_t page_size,
-		bool detect_zero, pool **ret)
+int pool_create(unsigned threads, enum comp_method m, int level,
+		uint32_t page_size, bool detect_zero, pool **ret)
 {
 	pool *p = calloc(1, sizeof(*p));
 	unsigned ncomp;
@@ -186,7 +186,7 @@ int pool_create(unsigned threads, enum comp_method m, uint32_t page_size,
 	}
 	if (m != COMP_NONE)
 		for (unsigned i = 0; i < ncomp; i++) {
-			r = comp_create(m, page_size, &p->comps[i]);
+			r = comp_create_level(m, page_size, level, &p->comps[i]);
 			if (r < 0)
 				goto fail;
 		}

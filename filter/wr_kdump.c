@@ -449,7 +449,7 @@ int wr_kdump(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
 		r = ec_set_err(err, -ENOMEM, "out of memory");
 		goto out;
 	}
-	r = pool_create(o->threads, o->comp, src->page_size,
+	r = pool_create(o->threads, o->comp, o->comp_level, src->page_size,
 			(o->dump_level & 1) != 0, &po);
 	if (r < 0) {
 		ec_set_err(err, r, "starting %u compression workers: %s",

@@ -93,6 +93,7 @@ struct wr_progress {
 struct wr_opts {
 	enum wr_format format;
 	enum comp_method comp;         /* WR_KDUMP only; COMP_NONE = raw pages */
+	int comp_level;                /* 0: makedumpfile's level for the method */
 	int dump_level;                /* 0..31 */
 	unsigned threads;              /* compression workers; 0 or 1 = inline */
 	uint64_t cycle_pfns;           /* pfns per bitmap cycle (0: default) */
@@ -222,8 +223,8 @@ struct pool_job {
 };
 typedef struct pool pool;
 /* threads 0 or 1: jobs are processed inline by pool_submit(). */
-int pool_create(unsigned threads, enum comp_method m, uint32_t page_size,
-		bool detect_zero, pool **ret);
+int pool_create(unsigned threads, enum comp_method m, int level,
+		uint32_t page_size, bool detect_zero, pool **ret);
 void pool_destroy(pool *p);
 /* A free job with room for pool_batch() pages (blocks until one is free;
  * NULL only when every job is waiting to be collected: call pool_collect). */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "tap.h"
 #include "config.h"
+#include <zstd.h>
 #include "comp.h"
 #include "synth.h"
 
@@ -53,6 +54,33 @@ int main(void)
 		r = comp_unpage(m, out, 0, back, sizeof(back), &blen);
 		ok(r < 0 || blen == 0, "%s: empty input rejected", comp_name(m));
 		comp_destroy(c);
+	}
+	/* zstd at the default level is byte-identical to makedumpfile's
+	 * ZSTD_compressCCtx(level 1); other levels still round-trip */
+	{
+		comp *c = NULL, *c9 = NULL;
+		ZSTD_CCtx *z = ZSTD_createCCtx();
+		size_t len, len9, ref, blen;
+
+		synth_page(7, in);
+		for (uint64_t p = 0; synth_content(p) != 2; p++)
+			synth_page(p + 1, in);
+		int r1 = comp_create(COMP_ZSTD, 4096, &c);
+		int r2 = r1 ? r1 : comp_page(c, in, 4096, out, sizeof(out), &len);
+
+		ref = ZSTD_compressCCtx(z, out2, sizeof(out2), in, 4096, 1);
+		ok(r2 == 0 && !ZSTD_isError(ref) && ref == len && !memcmp(out, out2, len),
+		   "zstd default level == ZSTD_compressCCtx(level 1) (%zu bytes)", len);
+		r1 = comp_create_level(COMP_ZSTD, 4096, 19, &c9);
+		r2 = r1 ? r1 : comp_page(c9, in, 4096, out2, sizeof(out2), &len9);
+		int r3 = r2 ? r2 : comp_unpage(COMP_ZSTD, out2, len9, back, sizeof(back), &blen);
+		ok(r3 == 0 && len9 <= len && blen == 4096 && !memcmp(in, back, 4096),
+		   "zstd level 19: round trip, %zu <= %zu bytes", len9, len);
+		ok(comp_create_level(COMP_ZSTD, 4096, 99, &(comp *){ NULL }) == -EINVAL,
+		   "zstd level 99: -EINVAL");
+		comp_destroy(c);
+		comp_destroy(c9);
+		ZSTD_freeCCtx(z);
 	}
 	ok(comp_create((enum comp_method)0x40, 4096, &(comp *){ NULL }) == -EINVAL,
 	   "unknown method: -EINVAL");
