@@ -7,6 +7,8 @@
  *                            read every PT_LOAD range in order; prints
  *                            "bytes SECONDS" (the benchmark's libelfcore side)
  *   ecread reassemble IN OUT  flattened IN -> OUT (ec_flat_reassemble)
+ *   ecread cmp DUMP SOURCE   every page DUMP holds must equal SOURCE's page;
+ *                            prints "same N absent M differ K", exit 1 if K
  *   ecread copy DUMP OUT [packed]
  *                            rewrite DUMP through ec_writer (vmcore-like or
  *                            makedumpfile -E packed layout), all PT_LOAD data
@@ -77,6 +79,40 @@ static int seq(ec_dump *d, size_t chunk)
 	return 0;
 }
 
+static int cmp(ec_dump *a, const char *src)
+{
+	struct ec_err err = { 0 };
+	ec_dump *b;
+	uint32_t ps = ec_page_size(a);
+	uint8_t *x = malloc(ps), *y = malloc(ps);
+	uint64_t same = 0, absent = 0, differ = 0;
+
+	if (ec_open(src, 0, &b, &err) < 0) {
+		fprintf(stderr, "ecread: %s\n", err.msg);
+		return 1;
+	}
+	for (uint64_t p = 0; p < ec_max_pfn(a); p++) {
+		int ra = ec_read_phys(a, p * ps, x, ps, &err);
+		if (ra == -ENODATA) {
+			absent++;
+			continue;
+		}
+		int rb = ec_read_phys(b, p * ps, y, ps, &err);
+		if (ra < 0 || rb < 0 || memcmp(x, y, ps)) {
+			if (differ++ < 5)
+				fprintf(stderr, "ecread: pfn 0x%llx differs (%d/%d)\n", (unsigned long long)p, ra, rb);
+		} else {
+			same++;
+		}
+	}
+	printf("same %llu absent %llu differ %llu\n", (unsigned long long)same,
+	       (unsigned long long)absent, (unsigned long long)differ);
+	ec_close(b);
+	free(x);
+	free(y);
+	return differ != 0;
+}
+
 static ssize_t fd_pwrite(void *ctx, const void *buf, size_t len, uint64_t off)
 {
 	ssize_t n = pwrite(*(int *)ctx, buf, len, (off_t)off);
@@ -142,7 +178,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "ecread: %s\n", err.msg);
 		return r < 0 || close(out) < 0;
 	}
-	if (argc > 3 && !strcmp(argv[1], "copy"))
+	if (argc > 3 && (!strcmp(argv[1], "copy") || !strcmp(argv[1], "cmp")))
 		flags = 0;
 	else if (argc > 3 && !strcmp(argv[3], "mmap"))
 		flags = EC_OPEN_MMAP;
@@ -154,6 +190,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "pages"))
 		r = pages(d);
+	else if (!strcmp(argv[1], "cmp") && argc > 3)
+		r = cmp(d, argv[3]);
 	else if (!strcmp(argv[1], "copy") && argc > 3)
 		r = copy(d, argv[3], argc > 4 && !strcmp(argv[4], "packed"));
 	else

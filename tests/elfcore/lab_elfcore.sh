@@ -4,6 +4,7 @@
 #   - physical reads agree with libkdumpfile on 10,000 random pages, for the
 #     ELF vmcore and for makedumpfile's kdump-compressed (-l -d 31) and
 #     flattened (-c -d 1 -F, reassembled for libkdumpfile) outputs of it
+#   - every page of those outputs equals the ELF source's page (all pages)
 #   - ec_flat_reassemble output is byte-identical to `makedumpfile -R`
 #   - ec_writer rewriting the vmcore reproduces it byte for byte (/proc/vmcore
 #     layout) and matches `makedumpfile -E -d 0` byte for byte (packed layout)
@@ -77,6 +78,8 @@ if command -v makedumpfile >/dev/null; then
 	if makedumpfile -l -d 31 "$core" "$tmp/d31.kdump" >"$tmp/mdf1.log" 2>&1; then
 		sub "makedumpfile -l -d 31: 10000 random pages agree with libkdumpfile (kdump-compressed)" \
 			/usr/bin/python3 "$here/kdf_compare.py" "$ecread" "$tmp/d31.kdump" 10000 2
+		sub "makedumpfile -l -d 31: every page it holds equals the ELF source's" \
+			"$ecread" cmp "$tmp/d31.kdump" "$core"
 		"$crashcap" info --json "$tmp/d31.kdump" >"$tmp/d31.json"
 		t $? "crashcap info reads the kdump-compressed file"
 		grep -q '"format": "kdump-compressed"' "$tmp/d31.json"
@@ -95,6 +98,8 @@ if command -v makedumpfile >/dev/null; then
 		rm -f "$tmp/d1.mdf"
 		KDF_REF="$tmp/d1.ec" sub "flattened read in place: 10000 random pages agree with libkdumpfile" \
 			/usr/bin/python3 "$here/kdf_compare.py" "$ecread" "$tmp/d1.flat" 10000 3
+		sub "flattened -c -d 1: every page it holds equals the ELF source's" \
+			"$ecread" cmp "$tmp/d1.flat" "$core"
 	else
 		cat "$tmp/mdf2.log" "$tmp/mdf3.log"
 		t 1 "makedumpfile -c -d 1 -F and -R ran"
