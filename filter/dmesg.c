@@ -11,6 +11,7 @@
 
 #define MAX_DESC_BITS 24     /* 16 M descriptors */
 #define MAX_TEXT_BITS 30     /* 1 GiB of text */
+#define MAX_ARRAY_BYTES (512ull << 20)
 
 struct obuf {
 	char *p;
@@ -166,6 +167,15 @@ static int lockless(km *m, struct obuf *o, bool caller, struct ec_err *err)
 		goto out;
 	}
 	uint64_t count = 1ull << cbits, tsize = 1ull << sbits;
+	/* whole arrays are read at once, like makedumpfile; keep them sane (and
+	 * representable in a 32-bit size_t) */
+	if (count * sz_desc > MAX_ARRAY_BYTES || count * sz_info > MAX_ARRAY_BYTES ||
+	    tsize > MAX_ARRAY_BYTES) {
+		r = ec_set_err(err, -E2BIG, "%s: printk ring too large (%llu descriptors of %llu+%llu bytes, %llu bytes of text)",
+			       ec_path(m->d), (unsigned long long)count, (unsigned long long)sz_desc,
+			       (unsigned long long)sz_info, (unsigned long long)tsize);
+		goto out;
+	}
 	descs = malloc(count * sz_desc);
 	infos = malloc(count * sz_info);
 	text = malloc(tsize);
