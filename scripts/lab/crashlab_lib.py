@@ -17,6 +17,46 @@ LABDIR = os.path.dirname(os.path.realpath(__file__))
 CACHE = os.environ.get("CRASHCAP_CACHE") or os.path.expanduser("~/.cache/crashcap")
 FLAVOUR = "cloud-amd64"
 BASE_MODULES = ["virtio_pci", "virtio_blk"]
+# loaded when the kernel has them as modules (686-pae); built into the cloud kernels
+OPTIONAL_MODULES = ["crc32c_generic", "ext4"]
+
+
+class Arch:
+    """Where a guest architecture's packages come from.  amd64 uses the host's
+    apt; i386 a private apt state under the cache (the host has no i386 arch)."""
+
+    def __init__(self, name, flavour, qemu, cpu, apt_opts=()):
+        self.name, self.flavour, self.qemu, self.cpu = name, flavour, qemu, cpu
+        self.apt_opts = list(apt_opts)
+
+    def apt(self, tool, *args):
+        return [tool] + self.apt_opts + list(args)
+
+    def update(self):
+        subprocess.run(self.apt("apt-get", "update", "-qq"), stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=False)
+
+
+def get_arch(name):
+    if name in (None, "", "x86_64", "amd64"):
+        return Arch("x86_64", FLAVOUR, "qemu-system-x86_64", "qemu64")
+    if name in ("i386", "i686"):
+        st = os.path.join(CACHE, "apt-i386")
+        for d in ("lists/partial", "cache/archives/partial"):
+            os.makedirs(os.path.join(st, d), exist_ok=True)
+        if not os.path.exists(os.path.join(st, "status")):
+            open(os.path.join(st, "status"), "w").close()
+        opts = ["-o", "APT::Architecture=i386", "-o", "APT::Architectures::=i386",
+                "-o", "Dir::State::Lists=" + os.path.join(st, "lists"),
+                "-o", "Dir::Cache=" + os.path.join(st, "cache"),
+                "-o", "Dir::State::status=" + os.path.join(st, "status"),
+                "-o", "Debug::NoLocking=1"]
+        a = Arch("i386", "686-pae", "qemu-system-i386", "qemu32", opts)
+        if not any("_Packages" in f for f in os.listdir(os.path.join(st, "lists"))):
+            log("fetching the i386 package lists into %s" % st)
+            a.update()
+        return a
+    die("unknown --arch %r (x86_64 or i386)" % name)
 
 
 def log(msg):
@@ -65,38 +105,43 @@ def version_key(v):
     return [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", v)]
 
 
-def pick_kernel_version(requested=None):
+def pick_kernel_version(requested=None, arch=None):
     """A full version (6.1.0-56, 6.12.117+deb12) is used as is; a series (6.1,
-    6.12; default 6.1) picks the newest cloud kernel of it that apt-cache knows."""
+    6.12; default 6.1) picks the newest kernel of it that apt-cache knows."""
+    arch = arch or get_arch(None)
+    flavour = arch.flavour
     ver = requested or os.environ.get("CRASHLAB_KERNEL") or "6.1"
-    if ver.endswith("-" + FLAVOUR):
-        ver = ver[:-len(FLAVOUR) - 1]
+    if ver.endswith("-" + flavour):
+        ver = ver[:-len(flavour) - 1]
     if not re.fullmatch(r"\d+\.\d+", ver):
-        return ver + "-" + FLAVOUR
+        return ver + "-" + flavour
     series = ver
-    pat = re.compile(r"^linux-image-(%s[.-]\S*-%s)-unsigned " % (re.escape(series), FLAVOUR))
+    pat = re.compile(r"^linux-image-(%s[.-]\S*-%s)-unsigned " % (re.escape(series), flavour))
 
     def search():
-        out = subprocess.run(["apt-cache", "search", "--names-only",
-                              r"^linux-image-%s[.-].*-%s-unsigned$" % (re.escape(series), FLAVOUR)],
+        out = subprocess.run(arch.apt("apt-cache", "search", "--names-only",
+                                      r"^linux-image-%s[.-].*-%s-unsigned$"
+                                      % (re.escape(series), flavour)),
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
-        return [m.group(1) for m in map(pat.match, out.splitlines()) if m]
+        return [m.group(1) for m in map(pat.match, out.splitlines())
+                if m and "-rt-" not in m.group(1)]
 
     found = search()
     if not found:
-        log("apt-cache knows no %s cloud kernel; running apt-get update" % series)
-        subprocess.run(["apt-get", "update", "-qq"], check=False)
+        log("apt-cache knows no %s %s kernel; running apt-get update" % (series, flavour))
+        arch.update()
         found = search()
     if not found:  # offline: fall back to what the cache holds
         kd = os.path.join(CACHE, "kernels")
         found = [k for k in (os.listdir(kd) if os.path.isdir(kd) else [])
-                 if re.match(re.escape(series) + r"[.-]", k) and not k.endswith(".tmp")]
+                 if re.match(re.escape(series) + r"[.-]", k) and k.endswith("-" + flavour)]
     if not found:
-        die("no linux-image-%s*-%s-unsigned package found (apt-cache)" % (series, FLAVOUR))
+        die("no linux-image-%s*-%s-unsigned package found (apt-cache)" % (series, flavour))
     return max(found, key=version_key)
 
 
-def apt_download(pkg, dest):
+def apt_download(pkg, dest, arch=None):
+    arch = arch or get_arch(None)
     os.makedirs(dest, exist_ok=True)
     for f in os.listdir(dest):
         if f.startswith(pkg + "_") and f.endswith(".deb"):
@@ -104,11 +149,11 @@ def apt_download(pkg, dest):
     log("downloading %s" % pkg)
     tmp = tempfile.mkdtemp(dir=dest, prefix=".dl-")
     try:
-        r = subprocess.run(["apt-get", "download", pkg], cwd=tmp,
+        r = subprocess.run(arch.apt("apt-get", "download", pkg), cwd=tmp,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if r.returncode != 0:
-            subprocess.run(["apt-get", "update", "-qq"], check=False)
-            run(["apt-get", "download", pkg], cwd=tmp)
+            arch.update()
+            run(arch.apt("apt-get", "download", pkg), cwd=tmp)
         debs = [f for f in os.listdir(tmp) if f.endswith(".deb")]
         if len(debs) != 1:
             die("apt-get download %s produced %r" % (pkg, debs))
@@ -119,7 +164,7 @@ def apt_download(pkg, dest):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def prepare_kernel(ver):
+def prepare_kernel(ver, arch=None):
     """Download, unpack and depmod linux-image-<ver>-unsigned; return its root."""
     root = os.path.join(CACHE, "kernels", ver)
     stamp = os.path.join(root, ".ready")
@@ -128,7 +173,7 @@ def prepare_kernel(ver):
     with Lock("kernel.lock"):
         if os.path.exists(stamp):
             return root
-        deb = apt_download("linux-image-%s-unsigned" % ver, os.path.join(CACHE, "debs"))
+        deb = apt_download("linux-image-%s-unsigned" % ver, os.path.join(CACHE, "debs"), arch)
         tmp = root + ".tmp"
         shutil.rmtree(tmp, ignore_errors=True)
         os.makedirs(tmp)
@@ -141,7 +186,7 @@ def prepare_kernel(ver):
     return root
 
 
-def prepare_dbg(ver):
+def prepare_dbg(ver, arch=None):
     """Fetch linux-image-<ver>-dbg (~280 MB) and extract only the vmlinux."""
     d = os.path.join(CACHE, "dbg", ver)
     vmlinux = os.path.join(d, "vmlinux")
@@ -150,7 +195,7 @@ def prepare_dbg(ver):
     with Lock("dbg.lock"):
         if os.path.exists(vmlinux):
             return vmlinux
-        deb = apt_download("linux-image-%s-dbg" % ver, os.path.join(CACHE, "debs"))
+        deb = apt_download("linux-image-%s-dbg" % ver, os.path.join(CACHE, "debs"), arch)
         os.makedirs(d, exist_ok=True)
         log("extracting vmlinux from %s" % os.path.basename(deb))
         tmp = vmlinux + ".tmp"
@@ -171,7 +216,7 @@ def prepare_dbg(ver):
 
 # ---------------------------------------------------------------- initramfs
 
-def module_order(kroot, ver, names):
+def module_order(kroot, ver, names, optional=()):
     """Resolve modules.dep: return [(name, relpath)] with dependencies first."""
     moddir = os.path.join(kroot, "lib", "modules", ver)
     deps = {}
@@ -202,9 +247,9 @@ def module_order(kroot, ver, names):
             visit(d)
         order.append(p)
 
-    for n in names:
+    for n in list(optional) + list(names):
         n = n.replace("-", "_")
-        if n not in by_name and n in builtin:
+        if n not in by_name and (n in builtin or n in optional):
             continue  # built into this kernel (6.12 has virtio_pci =y)
         if n not in by_name:
             die("module %s not found in %s/modules.dep" % (n, moddir))
@@ -247,6 +292,80 @@ def add_with_libs(stage, src, dst_rel):
             shutil.copy2(os.path.realpath(lib), ldst)
 
 
+I386_PKGS = ["busybox-static", "kexec-tools", "libc6"]
+
+
+def i386_sysroot():
+    """busybox, kexec and libc from the i386 archive, unpacked side by side
+    (this host cannot run i386 binaries: libraries are found by DT_NEEDED)."""
+    root = os.path.join(CACHE, "i386root")
+    stamp = os.path.join(root, ".ready")
+    if os.path.exists(stamp):
+        return root
+    arch = get_arch("i386")
+    with Lock("kernel.lock"):
+        if os.path.exists(stamp):
+            return root
+        tmp = root + ".tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.makedirs(tmp)
+        for pkg in I386_PKGS:
+            deb = apt_download(pkg, os.path.join(CACHE, "debs-i386"), arch)
+            run(["dpkg", "-x", deb, tmp])
+        shutil.rmtree(root, ignore_errors=True)
+        os.rename(tmp, root)
+        open(stamp, "w").close()
+    return root
+
+
+def _sysroot_file(sysroot, path, depth=0):
+    """Resolve path (absolute symlinks included) inside sysroot."""
+    full = os.path.join(sysroot, path.lstrip("/"))
+    if os.path.islink(full) and depth < 10:
+        t = os.readlink(full)
+        if not t.startswith("/"):
+            t = os.path.join(os.path.dirname(path), t)
+        return _sysroot_file(sysroot, os.path.normpath(t), depth + 1)
+    return full if os.path.exists(full) else None
+
+
+def add_with_sysroot_libs(stage, sysroot, src, dst_rel):
+    """Copy a foreign-arch ELF and, via readelf's DT_NEEDED and interpreter,
+    the libraries it needs from sysroot."""
+    dst = os.path.join(stage, dst_rel.lstrip("/"))
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    shutil.copy2(src, dst)
+    todo, done = [src], set()
+    libdirs = ["/lib/i386-linux-gnu", "/usr/lib/i386-linux-gnu", "/lib", "/usr/lib"]
+    while todo:
+        f = todo.pop()
+        out = subprocess.run(["readelf", "-d", "-l", "-W", f], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True).stdout
+        wanted = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out)
+        interp = re.findall(r"Requesting program interpreter: ([^\]]+)\]", out)
+        for name in wanted + interp:
+            cands = [name] if name.startswith("/") else [d + "/" + name for d in libdirs]
+            for c in cands:
+                real = _sysroot_file(sysroot, c)
+                if real:
+                    break
+            else:
+                die("%s needs %s, not found in %s" % (src, name, sysroot))
+            if c in done:
+                continue
+            done.add(c)
+            ldst = os.path.join(stage, c.lstrip("/"))
+            os.makedirs(os.path.dirname(ldst), exist_ok=True)
+            shutil.copy2(real, ldst)
+            todo.append(real)
+
+
+def elf_class(path):
+    with open(path, "rb") as f:
+        h = f.read(5)
+    return h[4] if len(h) == 5 and h[:4] == b"\x7fELF" else 0
+
+
 def build_workload():
     src = os.path.join(LABDIR, "workload.c")
     h = hashlib.sha256(open(src, "rb").read()).hexdigest()[:16]
@@ -267,25 +386,34 @@ def which_or_die(prog, pkg):
     return p
 
 
-def build_initramfs(path, kroot, ver, conf_text, opts):
+def build_initramfs(path, kroot, ver, conf_text, opts, arch=None):
+    arch = arch or get_arch(None)
+    sysroot = i386_sysroot() if arch.name == "i386" else None
     stage = tempfile.mkdtemp(prefix="stage-", dir=os.path.dirname(path))
     try:
         for d in ["bin", "sbin", "etc", "proc", "sys", "dev", "tmp", "lib/modules",
                   "usr/bin", "usr/sbin", "out", "data", "tmpfs"]:
             os.makedirs(os.path.join(stage, d), exist_ok=True)
-        busybox = which_or_die("busybox", "busybox-static")
-        if subprocess.run(["ldd", busybox], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL).returncode == 0:
-            die("%s is not static (install busybox-static)" % busybox)
-        shutil.copy2(busybox, os.path.join(stage, "bin/busybox"))
+        if sysroot:
+            # no i386 C compiler here: the guest's init falls back to busybox for
+            # page cache and tmpfs and has no anon/THP/hugetlb workload
+            shutil.copy2(os.path.join(sysroot, "bin/busybox"), os.path.join(stage, "bin/busybox"))
+            add_with_sysroot_libs(stage, sysroot, os.path.join(sysroot, "sbin/kexec"),
+                                  "/sbin/kexec")
+        else:
+            busybox = which_or_die("busybox", "busybox-static")
+            if subprocess.run(["ldd", busybox], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL).returncode == 0:
+                die("%s is not static (install busybox-static)" % busybox)
+            shutil.copy2(busybox, os.path.join(stage, "bin/busybox"))
+            add_with_libs(stage, which_or_die("kexec", "kexec-tools"), "/sbin/kexec")
+            shutil.copy2(build_workload(), os.path.join(stage, "bin/workload"))
         os.symlink("busybox", os.path.join(stage, "bin/sh"))
-        add_with_libs(stage, which_or_die("kexec", "kexec-tools"), "/sbin/kexec")
-        shutil.copy2(build_workload(), os.path.join(stage, "bin/workload"))
         shutil.copy2(os.path.join(LABDIR, "init.sh"), os.path.join(stage, "init"))
         os.chmod(os.path.join(stage, "init"), 0o755)
         names = []
         extra_mods = (["virtio_net"] if opts.net else []) + opts.module
-        for name, src in module_order(kroot, ver, BASE_MODULES + extra_mods):
+        for name, src in module_order(kroot, ver, BASE_MODULES + extra_mods, OPTIONAL_MODULES):
             copy_module(src, os.path.join(stage, "lib/modules", name + ".ko"))
             names.append(name)
         conf_text += "CL_MODULES=%s\n" % shlex.quote(" ".join(names))
@@ -295,7 +423,10 @@ def build_initramfs(path, kroot, ver, conf_text, opts):
                 die("--extra-file wants HOST:/GUEST/PATH, got %r" % spec)
             if not os.path.exists(host):
                 die("--extra-file: %s does not exist" % host)
-            add_with_libs(stage, host, guest)
+            if sysroot and elf_class(host) == 1:
+                add_with_sysroot_libs(stage, sysroot, host, guest)
+            else:
+                add_with_libs(stage, host, guest)
         with open(os.path.join(stage, "etc/crashlab.conf"), "w") as f:
             f.write(conf_text)
         # one compressed newc archive: no concatenation alignment pitfalls
@@ -315,23 +446,33 @@ def build_initramfs(path, kroot, ver, conf_text, opts):
 # ---------------------------------------------------------------- ELF notes
 
 def read_vmcoreinfo(path):
-    """Return (dict of VMCOREINFO keys, list of note names) from an ELF64 core."""
+    """Return (dict of VMCOREINFO keys, list of note names) from an ELF32 or
+    ELF64 little-endian core."""
     with open(path, "rb") as f:
         eh = f.read(64)
-        if len(eh) < 64 or eh[:4] != b"\x7fELF" or eh[4] != 2 or eh[5] != 1:
-            raise ValueError("not an ELF64 little-endian file")
+        if len(eh) < 52 or eh[:4] != b"\x7fELF" or eh[4] not in (1, 2) or eh[5] != 1:
+            raise ValueError("not an ELF32/ELF64 little-endian file")
+        is64 = eh[4] == 2
         e_type, = struct.unpack_from("<H", eh, 16)
-        e_phoff, = struct.unpack_from("<Q", eh, 32)
-        e_phentsize, e_phnum = struct.unpack_from("<HH", eh, 54)
+        if is64:
+            e_phoff, = struct.unpack_from("<Q", eh, 32)
+            e_phentsize, e_phnum = struct.unpack_from("<HH", eh, 54)
+        else:
+            e_phoff, = struct.unpack_from("<I", eh, 28)
+            e_phentsize, e_phnum = struct.unpack_from("<HH", eh, 42)
         if e_type != 4:
             raise ValueError("ELF type %d is not ET_CORE" % e_type)
         info, names = {}, []
         for i in range(e_phnum):
             f.seek(e_phoff + i * e_phentsize)
-            ph = f.read(56)
+            ph = f.read(56 if is64 else 32)
             p_type, = struct.unpack_from("<I", ph, 0)
-            p_offset, = struct.unpack_from("<Q", ph, 8)
-            p_filesz, = struct.unpack_from("<Q", ph, 32)
+            if is64:
+                p_offset, = struct.unpack_from("<Q", ph, 8)
+                p_filesz, = struct.unpack_from("<Q", ph, 32)
+            else:
+                p_offset, p_filesz = struct.unpack_from("<I", ph, 4)[0], \
+                    struct.unpack_from("<I", ph, 16)[0]
             if p_type != 4 or p_filesz > 1 << 24:
                 continue
             f.seek(p_offset)

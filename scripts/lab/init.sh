@@ -101,6 +101,17 @@ fi
 [ "$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] || die "no crash kernel loaded"
 say "crash-kernel-loaded"
 
+# fill FILE MB [sync]: non-zero data; busybox fallback where there is no
+# workload binary (i386 guests)
+fill() {
+	if [ -x /bin/workload ]; then
+		/bin/workload fill "$@"
+	else
+		dd if=/dev/urandom of="$1" bs=1M count="$2" 2>/dev/null &&
+			if [ "$3" = sync ]; then fsync "$1" 2>/dev/null || sync; fi
+	fi
+}
+
 # keep dirty page cache dirty until the crash
 echo 95 > /proc/sys/vm/dirty_background_ratio
 echo 95 > /proc/sys/vm/dirty_ratio
@@ -111,22 +122,25 @@ if [ "${CL_PAGECACHE:-0}" -gt 0 ]; then
 	DATADEV=$(find_disk crashlab-data) || die "no data disk"
 	# stays mounted: its page cache lives until the panic
 	mount -t ext4 "$DATADEV" /data || die "mount data disk"
-	/bin/workload fill /data/clean $((CL_PAGECACHE / 2)) sync || die "pagecache clean"
-	/bin/workload fill /data/dirty $((CL_PAGECACHE - CL_PAGECACHE / 2)) || die "pagecache dirty"
+	fill /data/clean $((CL_PAGECACHE / 2)) sync || die "pagecache clean"
+	fill /data/dirty $((CL_PAGECACHE - CL_PAGECACHE / 2)) || die "pagecache dirty"
 fi
 if [ "${CL_TMPFS:-0}" -gt 0 ]; then
 	mount -t tmpfs -o size=$((CL_TMPFS + 16))m tmpfs /tmpfs
-	/bin/workload fill /tmpfs/fill "$CL_TMPFS" || die "tmpfs fill"
+	fill /tmpfs/fill "$CL_TMPFS" || die "tmpfs fill"
 fi
 if [ "${CL_HUGE_POOL:-0}" -gt 0 ]; then
 	echo "$CL_HUGE_POOL" > /proc/sys/vm/nr_hugepages
 fi
-/bin/workload hold /tmp/ready "${CL_ANON:-0}" "${CL_ZERO:-0}" "${CL_THP:-0}" "${CL_HUGE_USE:-0}" &
-wl=$!
-while [ ! -e /tmp/ready ]; do
-	kill -0 $wl 2>/dev/null || die "workload hold failed"
-	sleep 0.2
-done
+if [ -x /bin/workload ]; then
+	/bin/workload hold /tmp/ready "${CL_ANON:-0}" "${CL_ZERO:-0}" "${CL_THP:-0}" \
+		"${CL_HUGE_USE:-0}" &
+	wl=$!
+	while [ ! -e /tmp/ready ]; do
+		kill -0 $wl 2>/dev/null || die "workload hold failed"
+		sleep 0.2
+	done
+fi
 if [ -n "$CL_PRE_CRASH_CMD" ]; then
 	sh -c "$CL_PRE_CRASH_CMD" || die "pre-crash command failed"
 fi
