@@ -28,16 +28,18 @@ struct era {
 	int64_t head_mask, buddy, offline, slab_mc, hugetlb_mc, unaccepted_mc; /* 0: no key */
 	bool dtor;
 	bool freelist;      /* no OFFSET(page.private): free pages from the zone lists */
+	bool old414;        /* 4.14: u16 dtor/order, no buddy/offline keys (mdf's defaults) */
 };
 
 static const struct era eras[] = {
-	{ "6.1", 4, 13, 10, 19, 9, 23, -1, 1 << 16, -129, -257, 0, 0, 0, true, false },
-	{ "6.6", 4, 13, 10, 19, 9, 23, 22, 1 << 16, -129, -257, 0, 0, 0, false, false },
+	{ "6.1", 4, 13, 10, 19, 9, 23, -1, 1 << 16, -129, -257, 0, 0, 0, true, false, false },
+	{ "6.6", 4, 13, 10, 19, 9, 23, 22, 1 << 16, -129, -257, 0, 0, 0, false, false, false },
 	{ "6.12", 5, 14, 10, 17, -1, 20, -1, 64, -268435456, -251658240, -184549376,
-	  -201326592, 0, false, false },
+	  -201326592, 0, false, false, false },
 	{ "6.14-unaccepted", 5, 14, 10, 17, -1, 20, -1, 64, -268435456, -251658240, -184549376,
-	  -201326592, -234881024, false, false },
-	{ "6.1-freelist", 4, 13, 10, 19, 9, 23, -1, 1 << 16, -129, -257, 0, 0, 0, true, true },
+	  -201326592, -234881024, false, false, false },
+	{ "6.1-freelist", 4, 13, 10, 19, 9, 23, -1, 1 << 16, -129, -257, 0, 0, 0, true, true, false },
+	{ "4.14", 5, 11, 15, 19, 8, 22, -1, 1 << 15, -128, 0, 0, 0, 0, true, false, true },
 };
 
 struct spec { uint64_t pfn; enum kind k; unsigned order; };
@@ -81,6 +83,16 @@ static uint64_t bit(int n) { return n < 0 ? 0 : 1ull << n; }
 static void compound(struct synth *s, const struct era *e, uint64_t pfn, unsigned order,
 		     bool hugetlb)
 {
+	if (e->old414) {   /* u16 compound_dtor @16, u16 compound_order @18 */
+		for (uint64_t i = 1; i < (1ull << order); i++) {
+			sy_w64(s, sy_page_pa(pfn + i) + 8, pg_va(s, pfn) | 1);
+			sy_w32(s, sy_page_pa(pfn + i) + 48, 0xffffffffu);
+			kind_of[pfn + i] = K_TAIL;
+		}
+		sy_w16(s, sy_page_pa(pfn + 1) + 16, hugetlb ? 2 : 1);
+		sy_w16(s, sy_page_pa(pfn + 1) + 18, (uint16_t)order);
+		return;
+	}
 	for (uint64_t i = 1; i < (1ull << order); i++) {
 		sy_w64(s, sy_page_pa(pfn + i) + 8, pg_va(s, pfn) | 1);
 		sy_w32(s, sy_page_pa(pfn + i) + 48, 0xffffffffu);
@@ -210,13 +222,18 @@ static void build(struct synth *s, const struct era *e)
 	else
 		sy_vmci(s, "OFFSET(page.private)=40\n");
 	sy_vmci(s, "NUMBER(PG_lru)=%d\nNUMBER(PG_private)=%d\nNUMBER(PG_swapcache)=%d\n"
-		"NUMBER(PG_swapbacked)=%d\nNUMBER(PG_head_mask)=%lld\nNUMBER(PG_hwpoison)=%d\n"
-		"NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=%lld\nNUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=%lld\n",
-		e->lru, e->priv, e->swapcache, e->swapbacked, (long long)e->head_mask, e->hwpoison,
-		(long long)e->buddy, (long long)e->offline);
+		"NUMBER(PG_swapbacked)=%d\nNUMBER(PG_head_mask)=%lld\nNUMBER(PG_hwpoison)=%d\n",
+		e->lru, e->priv, e->swapcache, e->swapbacked, (long long)e->head_mask, e->hwpoison);
+	if (!e->old414)
+		sy_vmci(s, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=%lld\n", (long long)e->buddy);
+	if (e->offline)
+		sy_vmci(s, "NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=%lld\n", (long long)e->offline);
 	if (e->slab >= 0)
 		sy_vmci(s, "NUMBER(PG_slab)=%d\n", e->slab);
-	if (e->dtor)
+	if (e->old414)
+		sy_vmci(s, "OFFSET(page.compound_dtor)=16\nOFFSET(page.compound_order)=18\n"
+			"NUMBER(HUGETLB_PAGE_DTOR)=2\n");
+	else if (e->dtor)
 		sy_vmci(s, "OFFSET(page.compound_dtor)=16\nOFFSET(page.compound_order)=17\n"
 			"NUMBER(HUGETLB_PAGE_DTOR)=2\n");
 	if (e->hugetlb_bit >= 0)
@@ -240,7 +257,8 @@ static bool excluded(enum kind k, int lv, const struct era *e)
 		return e->slab >= 0 ? (lv & DL_USER) : (lv & (DL_CACHE | DL_CACHE_PRIV));
 	case K_CACHE: case K_SWAPCACHE: case K_FOLIO_CACHE: return lv & (DL_CACHE | DL_CACHE_PRIV);
 	case K_CACHE_PRIV: return lv & DL_CACHE_PRIV;
-	case K_HWPOISON: case K_OFFLINE: return true;
+	case K_HWPOISON: return true;
+	case K_OFFLINE: return e->offline != 0;   /* key absent before 5.0 */
 	case K_BUDDY: case K_UNACCEPTED: return lv & DL_FREE;
 	default: return false;
 	}
@@ -285,6 +303,8 @@ static void test_era(const struct era *e)
 	close(fd);
 	sy_init(&s, 4, 0);
 	sy_memmodel(&s);
+	if (e->old414)
+		sy_vmci_set(&s, "OSRELEASE", "4.14.0-synth");
 	build(&s, e);
 	ok(sy_write(&s, path) == 0, "%s: synthetic vmcore written", e->name);
 	if (ec_open(path, 0, &d, &err) < 0 || km_create(d, &m, &err) < 0) {
