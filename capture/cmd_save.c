@@ -367,6 +367,10 @@ int cmd_save(int argc, char **argv)
 		o.comp = c.comp;
 		o.comp_level = c.comp_level;
 		o.dump_level = c.level;
+		/* without a page filter only the zero-page bit can be honoured:
+		 * say so in the header rather than claim a level not applied */
+		if (s.why[0])
+			o.dump_level &= DL_ZERO;
 		o.threads = c.threads;
 		o.kernel_first = !c.pfn_order;
 		if (c.cyclic_kb)

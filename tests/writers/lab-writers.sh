@@ -207,6 +207,30 @@ else
 	t_diag "unshare -m not permitted: incomplete-dump checks skipped"
 fi
 
+# --- filter failure: a VMCOREINFO without OFFSET(page.flags) -----------------------
+if [ "$MODE" = full ]; then
+	cp "$core" "$W/broken.elf" && chmod u+w "$W/broken.elf" &&
+	/usr/bin/python3 - "$W/broken.elf" <<'PY'
+import sys
+with open(sys.argv[1], "r+b") as f:
+    d = f.read(1 << 20)
+    i = d.find(b"OFFSET(page.flags)=")
+    assert i > 0
+    f.seek(i)
+    f.write(b"OFFSET(page.flagX)=")
+PY
+	rm -f "$W/u"
+	"$CC" save -l -d 31 "$W/broken.elf" "$W/u" 2>"$W/u.err"
+	rc=$?
+	t_ok "$([ $rc = 4 ] && grep -q 'cannot filter pages' "$W/u.err" && echo 0 || echo 1)" "filter failure: exit 4 (got $rc) with the reason: $(head -c 200 "$W/u.err")"
+	out=$($CHK pages "$core" "$W/u" --expect "$present" 2>&1)
+	t_ok $? "filter failure: every present page kept, same bytes ($out)"
+	"$CC" verify "$W/u" | grep -q 'dump level 1,'
+	t_ok $? "filter failure: the header says dump level 1 (what was applied), not 31"
+	crash_check "$W/u" "filter failure"
+	rm -f "$W/broken.elf" "$W/u"
+fi
+
 # --- unknown options, existing output ---------------------------------------------
 "$CC" save --no-such-option "$core" "$W/x" 2>"$W/err"
 t_ok "$([ $? = 2 ] && grep -q 'unknown option' "$W/err" && echo 0 || echo 1)" "unknown option: exit 2 with a clear message"
