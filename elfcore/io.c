@@ -39,18 +39,21 @@ int ec__io_open(struct ec_io *io, const char *path, unsigned flags, struct ec_er
 		if (end > 0)
 			io->size = (uint64_t)end;
 	}
-	io->phys_size = io->size;
 	io->win_size = WIN_SIZE;
 	/* mmap by default only where it pays: /proc/vmcore (procfs). */
 	if (flags & EC_OPEN_MMAP)
 		io->use_mmap = true;
-	else if (!(flags & EC_OPEN_NO_MMAP) && fstatfs(io->fd, &sfs) == 0 &&
-		 sfs.f_type == PROC_SUPER_MAGIC_)
-		io->use_mmap = true;
+	if (fstatfs(io->fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC_) {
+		if (!(flags & EC_OPEN_NO_MMAP))
+			io->use_mmap = true;
+		if (io->size == 0)
+			io->size = EC_SIZE_UNKNOWN;   /* a proc file that does not say */
+	}
 	if (flags & EC_OPEN_NO_MMAP)
 		io->use_mmap = false;
 	if (io->size == EC_SIZE_UNKNOWN)
 		io->use_mmap = false;   /* /dev/oldmem: pread only */
+	io->phys_size = io->size;
 	return 0;
 }
 
