@@ -14,7 +14,7 @@
 #define EC_MAX_NOTES_BYTES  (64ull << 20)       /* all notes together */
 #define EC_MAX_PHYS         (1ull << 52)        /* physical address space */
 #define EC_MAX_CPUS         65536
-#define EC_MAX_RUNS         (4u << 20)          /* memory ranges of a kdump bitmap */
+#define EC_MAX_RUNS         (1u << 20)          /* memory ranges of a kdump bitmap */
 
 #define EC_SIZE_UNKNOWN     UINT64_MAX
 
