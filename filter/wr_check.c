@@ -185,6 +185,13 @@ int wr_kdr_open(int fd, wr_kdr **ret, struct ec_err *err)
 			goto fail;
 	}
 	bmlen = g.bitmap_len;
+	/* check before allocating: a forged max_mapnr must not make us try */
+	if (g.off_desc > r->i.file_size) {
+		e = ec_set_err(err, -EINVAL, "the bitmaps (%llu bytes each at %llu) end past the end of the file (%llu bytes)",
+			       (unsigned long long)bmlen, (unsigned long long)g.off_bitmap1,
+			       (unsigned long long)r->i.file_size);
+		goto fail;
+	}
 	r->bm1 = malloc(bmlen);
 	r->bm2 = malloc(bmlen);
 	nblk = (r->i.max_mapnr + 4095) / 4096;

@@ -217,6 +217,56 @@ int main(void)
 		check_file(&s, c, &o, true, "read error lzo -d 0");
 		s.fail_read_pfn = -1;
 	}
+	/* the checker rejects broken files (each mutation of a good one) */
+	{
+		const char *good = wt_path("good"), *m = wt_path("mut");
+		static const struct { uint64_t off; uint8_t val; const char *what; } mut[] = {
+			{ 0, 'X', "signature" },
+			{ 416, 1, "tv_usec (libkdumpfile would misread the layout)" },
+			{ 436, 0x7f, "bitmap_blocks" },
+			{ 4096 + 96, 0xff, "max_mapnr_64" },
+		};
+
+		wr_opts_init(&o);
+		o.comp = COMP_ZLIB;
+		o.dump_level = 31;
+		r = wt_write(&s.src, &o, good, false, &res, &err);
+		for (size_t i = 0; i < sizeof(mut) / sizeof(mut[0]); i++) {
+			char cmd[600];
+			int fd;
+			wr_kdr *kr = NULL;
+
+			snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", good, m);
+			(void)!system(cmd);
+			fd = open(m, O_RDWR);
+			(void)!pwrite(fd, &mut[i].val, 1, (off_t)mut[i].off);
+			r = wr_kdr_open(fd, &kr, &err);
+			ok(r < 0, "corrupt %s: rejected (%s)", mut[i].what, r < 0 ? err.msg : "accepted!");
+			wr_kdr_close(kr);
+			close(fd);
+		}
+		/* truncated in the middle of the data, without the flag */
+		{
+			struct stat st;
+			int fd;
+			wr_kdr *kr = NULL;
+			uint64_t bad = 0;
+
+			stat(good, &st);
+			if (truncate(good, st.st_size / 2) == 0 && (fd = open(good, O_RDONLY)) >= 0) {
+				if (wr_kdr_open(fd, &kr, &err) == 0) {
+					for (uint64_t p = 0; p < s.src.max_mapnr; p++)
+						if (wr_kdr_kept(kr, p) && wr_kdr_read(kr, p, page, &err) < 0)
+							bad++;
+					wr_kdr_close(kr);
+				}
+				close(fd);
+				ok(bad > 0, "truncated file without the flag: %llu pages reported bad",
+				   (unsigned long long)bad);
+			}
+		}
+	}
+
 	/* --split: two files, each with its pfn range in the sub header and
 	 * only its range's pages; together they hold every kept page */
 	{
