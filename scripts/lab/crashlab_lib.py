@@ -4,6 +4,7 @@ from the Debian archive, the guest initramfs, and VMCOREINFO from an ELF core.
 Imported by scripts/crashlab; errors end the program through die()."""
 import fcntl
 import hashlib
+import json
 import os
 import re
 import shlex
@@ -31,6 +32,12 @@ class Arch:
 
     def apt(self, tool, *args):
         return [tool] + self.apt_opts + list(args)
+
+    def lists_dir(self):
+        for i, o in enumerate(self.apt_opts):
+            if o.startswith("Dir::State::Lists="):
+                return o.split("=", 1)[1]
+        return "/var/lib/apt/lists"
 
     def update(self):
         subprocess.run(self.apt("apt-get", "update", "-qq"), stdout=subprocess.DEVNULL,
@@ -126,7 +133,30 @@ def pick_kernel_version(requested=None, arch=None):
         return [m.group(1) for m in map(pat.match, out.splitlines())
                 if m and "-rt-" not in m.group(1)]
 
+    # apt-cache takes ~1 s (more under load) and every lab test asks several
+    # times: remember the answer until the package lists change
+    lists = arch.lists_dir()
+    try:
+        stamp = max((e.stat().st_mtime for e in os.scandir(lists) if e.is_file()), default=0)
+    except OSError:
+        stamp = 0
+    memo_path = os.path.join(CACHE, "kernel-pick.json")
+    memo_key = "%s/%s" % (flavour, series)
+    try:
+        memo = json.load(open(memo_path))
+    except (OSError, ValueError):
+        memo = {}
+    if stamp and memo.get(memo_key, [None])[0] == stamp:
+        return memo[memo_key][1]
+
     found = search()
+    if found and stamp:
+        memo[memo_key] = [stamp, max(found, key=version_key)]
+        os.makedirs(CACHE, exist_ok=True)
+        tmp = memo_path + ".%d" % os.getpid()
+        with open(tmp, "w") as f:
+            json.dump(memo, f)
+        os.rename(tmp, memo_path)
     if not found:
         log("apt-cache knows no %s %s kernel; running apt-get update" % (series, flavour))
         arch.update()
