@@ -118,6 +118,26 @@ static void build_logbuf(struct synth *s)
 		"OFFSET(printk_log.len)=8\nOFFSET(printk_log.text_len)=10\n");
 }
 
+/* before 3.5: a character ring written out raw, oldest byte at log_end % len */
+static char raw_text[257];
+
+static void build_rawlog(struct synth *s)
+{
+	uint64_t bufp = sy_alloc(s, 8), lenp = sy_alloc(s, 4), endp = sy_alloc(s, 4);
+	uint64_t buf = sy_alloc(s, 256);
+
+	for (int j = 0; j < 256; j++)
+		raw_text[j] = j % 32 == 31 ? '\n' : (char)('a' + j % 26);
+	sy_w64(s, bufp, sy_kva(buf));
+	sy_w32(s, lenp, 256);
+	sy_w32(s, endp, 300);          /* wrapped: the oldest byte is at 300 % 256 = 44 */
+	for (int j = 0; j < 256; j++)
+		sy_w8(s, buf + (uint64_t)((44 + j) % 256), (uint8_t)raw_text[j]);
+	sy_vmci(s, "SYMBOL(log_buf)=%llx\nSYMBOL(log_buf_len)=%llx\nSYMBOL(log_end)=%llx\n",
+		(unsigned long long)sy_kva(bufp), (unsigned long long)sy_kva(lenp),
+		(unsigned long long)sy_kva(endp));
+}
+
 static void check(const char *what, void (*build)(struct synth *), unsigned flags,
 		  const char *want)
 {
@@ -164,5 +184,8 @@ int main(void)
 	      "[   99.000000] [      T7] wrap!!\n");
 	check("log_buf records", build_logbuf, 0,
 	      "[    0.003000] late\n[    4.000000] wrapped\n");
+	for (int j = 0; j < 256; j++)   /* the expected text is fixed before the build */
+		raw_text[j] = j % 32 == 31 ? '\n' : (char)('a' + j % 26);
+	check("pre-3.5 raw log_buf, wrapped", build_rawlog, 0, raw_text);
 	return tap_done();
 }
