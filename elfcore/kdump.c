@@ -126,6 +126,7 @@ static int parse_header(ec_dump *d, struct kdump_priv *kp, const uint8_t *h, str
 /* Sub header (block 1): phys_base, dump_level, split range, notes, max_mapnr_64. */
 struct sub {
 	uint64_t off_vmci, size_vmci, off_note, size_note, start64, end64, mapnr64;
+	uint64_t start32, end32;     /* split range before header version 6 */
 	int split;
 };
 
@@ -137,6 +138,8 @@ static void parse_sub(struct kdump_priv *kp, const uint8_t *s, struct sub *o)
 		in->phys_base = ec_le32(s);
 		in->dump_level = (int32_t)ec_le32(s + 4);
 		o->split = (int32_t)ec_le32(s + 8);
+		o->start32 = ec_le32(s + 12);
+		o->end32 = ec_le32(s + 16);
 		o->off_vmci = ec_le64(s + 20);
 		o->size_vmci = ec_le32(s + 28);
 		o->off_note = ec_le64(s + 32);
@@ -148,6 +151,8 @@ static void parse_sub(struct kdump_priv *kp, const uint8_t *s, struct sub *o)
 		in->phys_base = ec_le64(s);
 		in->dump_level = (int32_t)ec_le32(s + 8);
 		o->split = (int32_t)ec_le32(s + 12);
+		o->start32 = ec_le64(s + 16);
+		o->end32 = ec_le64(s + 24);
 		o->off_vmci = ec_le64(s + 32);
 		o->size_vmci = ec_le64(s + 40);
 		o->off_note = ec_le64(s + 48);
@@ -331,11 +336,15 @@ static int kdump_open(ec_dump *d, struct ec_err *err)
 	kp->pd_off = need;
 	kp->split = kp->info.header_version >= 2 && s.split;
 	if (kp->split) {
-		kp->split_start = s.start64;
-		kp->split_end = s.end64 > kp->max_mapnr ? kp->max_mapnr : s.end64;
+		bool v6 = kp->info.header_version >= 6;
+		kp->split_start = v6 ? s.start64 : s.start32;
+		kp->split_end = v6 ? s.end64 : s.end32;
+		if (kp->split_end > kp->max_mapnr)
+			kp->split_end = kp->max_mapnr;
 		if (kp->split_start > kp->split_end)
 			return ec_set_err(err, -EBADMSG, "%s: sub header: split range [0x%llx, 0x%llx) is empty",
-					  d->path, (unsigned long long)s.start64, (unsigned long long)s.end64);
+					  d->path, (unsigned long long)kp->split_start,
+					  (unsigned long long)kp->split_end);
 		kp->rank_base = rank_of(kp, kp->split_start);
 		kp->nr_pd = rank_of(kp, kp->split_end) - kp->rank_base;
 	} else {

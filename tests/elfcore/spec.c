@@ -511,8 +511,10 @@ static int build_kdump(const struct spec *s, struct buf *out, const struct buf *
 		ec_put64_(sub + 96, mapnr);
 		if (s->split_end) {
 			ec_put32_(sub + 12, 1);
-			ec_put64_(sub + 80, s->split_start);
-			ec_put64_(sub + 88, s->split_end);
+			ec_put64_(sub + 16, s->split_start);   /* obsolete copies, used before v6 */
+			ec_put64_(sub + 24, s->split_end);
+			ec_put64_(sub + 80, s->header_version >= 6 ? s->split_start : 0);
+			ec_put64_(sub + 88, s->header_version >= 6 ? s->split_end : 0);
 		}
 	}
 	buf_put(out, sub, 104, PS);
