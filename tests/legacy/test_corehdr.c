@@ -144,14 +144,16 @@ int main(int argc, char **argv)
 {
 	struct kl_corehdr_opts o = { .machine = EM_386 };
 	struct ec_err err = { 0 };
-	struct kl_sysmem *m = malloc(sizeof(*m));
-	struct spec *s = malloc(sizeof(*s));
+	static struct kl_sysmem m_store;
+	static struct spec s_store;
+	struct kl_sysmem *m = &m_store;
+	struct spec *s = &s_store;
 	bool expect_error = false, po_set = false;
 	uint8_t *want, *got = NULL;
 	size_t wlen, glen = 0;
 	int r, fd, cls = 0;
 
-	if (argc < 4 || !m || !s) {
+	if (argc < 4) {
 		fprintf(stderr, "usage: test_corehdr ROOT SPEC IMAGE [options]\n");
 		return 2;
 	}
@@ -267,8 +269,11 @@ int main(int argc, char **argv)
 
 		r = ec_open_oldmem(argv[3], got, glen, 0, &d, &err);
 		ok(r == 0, "ec_open_oldmem: %s", r ? err.msg : "ok");
-		if (r)
+		if (r) {
+			free(got);
+			free(want);
 			return tap_done();
+		}
 		ok(ec_format(d) == EC_FMT_OLDMEM, "format is oldmem");
 		ok(ec_elf_class(d) == s->cls, "reader sees ELF%d", ec_elf_class(d) == ELFCLASS32 ? 32 : 64);
 		ok(ec_machine(d) == s->machine, "machine %u", ec_machine(d));
@@ -309,7 +314,5 @@ int main(int argc, char **argv)
 	}
 	free(got);
 	free(want);
-	free(m);
-	free(s);
 	return tap_done();
 }
