@@ -61,7 +61,9 @@ typedef struct ec_vmcoreinfo ec_vmcoreinfo;
 /* Open flags. */
 #define EC_OPEN_NO_MMAP   0x1   /* force pread (for /proc/vmcore where mmap fails) */
 #define EC_OPEN_MMAP      0x2   /* force mmap windows also on regular files (default:
-				   mmap only on procfs, i.e. /proc/vmcore) */
+				   mmap only on procfs, i.e. /proc/vmcore). Faster for
+				   page-sized reads, slower for large ones; a file cut
+				   short while mapped raises SIGBUS, so it is opt-in. */
 #define EC_OPEN_TRUNCATED_OK 0x4 /* accept an ELF whose data runs past EOF without
 				   the incomplete flag; missing bytes read as -ENODATA */
 

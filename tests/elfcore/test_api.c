@@ -216,6 +216,33 @@ static void test_writer(void)
 		d = NULL;
 	}
 
+	/* mmap windows (4 MiB): reads that cross a window edge */
+	struct ec_load lbig[] = { { .paddr = 0x100000, .filesz = 0xc00000, .memsz = 0xc00000, .flags = 7 } };
+	ok(write_core(tmp("wbig.elf"), 2, false, lbig, 1, notes, sizeof(notes), false, &err, offs) == 0,
+	   "12 MiB core written");
+	for (int fl = 0; fl < 2; fl++) {
+		unsigned flags = fl ? EC_OPEN_MMAP : EC_OPEN_NO_MMAP;
+		bool good = ec_open(tmp("wbig.elf"), flags, &d, &err) == 0;
+		uint8_t *b = malloc(0x500000);
+		/* file offsets 4 MiB and 8 MiB fall inside the segment */
+		uint64_t edges[] = { 0x400000, 0x800000 };
+		for (size_t k = 0; good && k < 2; k++) {
+			uint64_t pa = lbig[0].paddr + (edges[k] - offs[0]) - 100;
+			size_t lens[] = { 200, 4096, 0x480000 };
+			for (size_t j = 0; good && j < 3; j++) {
+				if (pa + lens[j] > lbig[0].paddr + lbig[0].filesz)
+					continue;
+				good = ec_read_phys(d, pa, b, lens[j], &err) == 0;
+				for (size_t i = 0; good && i < lens[j]; i++)
+					good = b[i] == spec_pat(pa + i);
+			}
+		}
+		ok(good, "%s: reads across 4 MiB window edges are exact", fl ? "mmap" : "pread");
+		free(b);
+		ec_close(d);
+		d = NULL;
+	}
+
 	/* ELF32 */
 	struct ec_load l32[] = { { .paddr = 0x100000, .vaddr = 0xc0100000, .filesz = 0x2000, .memsz = 0x2000, .flags = 7 } };
 	ok(write_core(tmp("w32.elf"), 1, false, l32, 1, notes, sizeof(notes), false, &err, offs) == 0 &&
