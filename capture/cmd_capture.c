@@ -121,6 +121,8 @@ int cmd_capture(int argc, char **argv)
 	}
 	if (r < 0) {
 		fprintf(stderr, "crashcap capture: %s\n", err.msg);
+		if (getpid() == 1)   /* as init, returning would panic the capture kernel */
+			cap_real_ops.action(NULL, KC_ACT_REBOOT);
 		return EXIT_FAIL;
 	}
 	if (print_conf) {
