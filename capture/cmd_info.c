@@ -3,6 +3,7 @@
 #include <elf.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "commands.h"
@@ -58,6 +59,36 @@ static void utc(int64_t t, char *buf, size_t len)
 		snprintf(buf, len, "unknown");
 }
 
+static int cmp_paddr(const void *a, const void *b)
+{
+	const struct ec_load *x = a, *y = b;
+	return x->paddr < y->paddr ? -1 : x->paddr > y->paddr;
+}
+
+/* Physical bytes covered by the ranges, counting overlaps (the kernel text
+ * segment inside its RAM segment) once. */
+static uint64_t covered_bytes(const struct ec_load *l, size_t n)
+{
+	struct ec_load *s = malloc((n ? n : 1) * sizeof(*s));
+	uint64_t total = 0, end = 0;
+
+	if (!s)
+		return 0;
+	memcpy(s, l, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_paddr);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t a = s[i].paddr, b = s[i].paddr + s[i].memsz;
+		if (a < end)
+			a = end;
+		if (b > a)
+			total += b - a;
+		if (b > end)
+			end = b;
+	}
+	free(s);
+	return total;
+}
+
 static void print_json(ec_dump *d)
 {
 	size_t nl, nc = ec_nr_cpus(d);
@@ -90,6 +121,7 @@ static void print_json(ec_dump *d)
 		       ", \"filesz\": %" PRIu64 ", \"memsz\": %" PRIu64 "}",
 		       i ? "," : "", l[i].paddr, l[i].vaddr, l[i].offset, l[i].filesz, l[i].memsz);
 	printf("%s],\n", nl ? "\n  " : "");
+	printf("  \"memory_bytes\": %" PRIu64 ",\n", covered_bytes(l, nl));
 	printf("  \"max_pfn\": %" PRIu64 ",\n  \"pages_present\": %" PRIu64 ",\n",
 	       ec_max_pfn(d), ec_pages_present(d));
 	printf("  \"vmcoreinfo\": %s,\n", ec_vmcoreinfo_of(d) ? "true" : "false");
@@ -134,9 +166,8 @@ static void print_human(ec_dump *d)
 		printf(")");
 	}
 	printf("\ncrash time:    %s\n", tbuf);
-	for (size_t i = 0; i < nl; i++)
-		mem += l[i].memsz;
-	printf("memory ranges: %zu (%" PRIu64 " MiB)\n", nl, mem >> 20);
+	mem = covered_bytes(l, nl);
+	printf("memory ranges: %zu (%" PRIu64 " MiB of physical memory)\n", nl, mem >> 20);
 	for (size_t i = 0; i < nl && i < 64; i++)
 		printf("  %#018" PRIx64 "-%#018" PRIx64 "  %10" PRIu64 " KiB  %s\n", l[i].paddr,
 		       l[i].paddr + l[i].memsz - 1, l[i].memsz >> 10,

@@ -18,7 +18,7 @@ for s in elf64-basic kdump-zlib flat-kdump elf32-i386 kdump-incomplete; do
 	"$crashcap" info "$tmp/$s" >"$tmp/$s.txt"
 	t $? "$s: info exits 0"
 done
-jq_py "$tmp/elf64-basic.json" "j['format']=='elf' and not j['flattened'] and j['class']==64 and j['machine']=='x86_64' and j['cpus']==2 and j['pids']==[101,202] and j['release']=='6.1.0-test' and j['page_size']==4096 and j['crash_time']==1700000000 and j['crash_time_utc']=='2023-11-14 22:13:20 UTC' and len(j['ranges'])==4 and j['pages_present']==769 and not j['incomplete'] and j['ranges'][1]=={'paddr':0x100000,'vaddr':0xffff888000100000,'offset':j['ranges'][1]['offset'],'filesz':0x300000,'memsz':0x300000}"
+jq_py "$tmp/elf64-basic.json" "j['format']=='elf' and not j['flattened'] and j['class']==64 and j['machine']=='x86_64' and j['cpus']==2 and j['pids']==[101,202] and j['release']=='6.1.0-test' and j['page_size']==4096 and j['crash_time']==1700000000 and j['crash_time_utc']=='2023-11-14 22:13:20 UTC' and len(j['ranges'])==4 and j['pages_present']==769 and j['memory_bytes']==0x300000+0x3000+0x1000 and not j['incomplete'] and j['ranges'][1]=={'paddr':0x100000,'vaddr':0xffff888000100000,'offset':j['ranges'][1]['offset'],'filesz':0x300000,'memsz':0x300000}"
 t $? "elf64-basic: JSON fields"
 jq_py "$tmp/kdump-zlib.json" "j['format']=='kdump-compressed' and j['pages_present']==287 and j['kdump']['header_version']==6 and j['kdump']['status']==1 and len(j['ranges'])==2 and j['ranges'][0]['paddr']==0x100000 and j['ranges'][0]['memsz']==0x100000"
 t $? "kdump-zlib: JSON fields (ranges from the 1st bitmap)"
