@@ -52,7 +52,7 @@ if [ -e /proc/vmcore ]; then
 	{ ls -l /dev/oldmem; grep -w oldmem /proc/devices; } > oldmem.txt 2>&1
 	say "capture: saving vmcore"
 	t0=$(cut -d' ' -f1 /proc/uptime)
-	tar cf "$OUT" -C / proc/vmcore tmp/out || say "error tar vmcore"
+	tar cf - -C / proc/vmcore tmp/out | dd of="$OUT" bs=1M conv=fsync 2>/dev/null || say "error tar vmcore"
 	sync
 	say "capture-done t0=$t0 t1=$(cut -d' ' -f1 /proc/uptime)"
 	poweroff -f
@@ -95,7 +95,8 @@ echo "$((0x$bdst)) $LOW_START $LOW_SIZE" > backup
 crashcap-kload corehdr --backup-at "0x$bdst" -o our-corehdr.bin 2> corehdr.log || say "error corehdr"
 say "crash-kernel-loaded loader=$LOADER backup=0x$bdst"
 /bin/i386probe kcore "$LOW_VA" "$LOW_SIZE" > lowmem.bin || die "kcore snapshot"
-tar cf "$PRE" -C /tmp pre || die "write pre disk"
+tar cf /tmp/pre.tar -C /tmp pre && dd if=/tmp/pre.tar of="$PRE" bs=64k conv=fsync 2>/dev/null ||
+	die "write pre disk"
 sync
 say "crashing uptime=$(cut -d' ' -f1 /proc/uptime)"
 echo c > /proc/sysrq-trigger

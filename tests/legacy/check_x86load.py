@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Run test_x86load (TAP) in a scratch directory, then disassemble the
+purgatory it wrote (seg-4.bin) with binutils' objdump and check the code:
+flat GDT loaded and CS reloaded, data segments 0x18, the low RAM copied to
+the backup, %esi = boot_params, a jump to the kernel's 32-bit entry.
+
+usage: check_x86load.py TEST_X86LOAD FIXTURE_ROOT
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+n = failed = 0
+
+
+def ok(cond, msg):
+    global n, failed
+    n += 1
+    print(("ok" if cond else "not ok") + " %d - %s" % (n, msg))
+    failed += not cond
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="x86load-")
+    try:
+        p = subprocess.run([sys.argv[1], sys.argv[2], tmp], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        for line in p.stdout.splitlines():
+            m = re.match(r"(not ok|ok) \d+ - (.*)", line)
+            if m:
+                ok(m.group(1) == "ok", m.group(2))
+            elif not re.match(r"1\.\.\d+$", line):
+                print("# " + line)
+        ok(p.returncode == 0, "test_x86load exit status %d" % p.returncode)
+        vals = {}
+        for line in open(os.path.join(tmp, "purgatory.txt")):
+            k, v = line.split()
+            vals[k] = int(v, 16)
+        if not shutil.which("objdump"):
+            print("# objdump missing: purgatory not disassembled")
+            return
+        out = subprocess.run(["objdump", "-D", "-b", "binary", "-m", "i386", "--stop-address=0x41",
+                              os.path.join(tmp, "seg-4.bin")], stdout=subprocess.PIPE, text=True).stdout
+        ins = [re.sub(r"\s+", " ", l.split("\t")[-1].strip()) for l in out.splitlines() if re.match(r"\s+[0-9a-f]+:\t", l)]
+        h = lambda v: "0x%x" % v
+        want = [
+            "lgdtl %s" % h(vals["base"] + 0x100),
+            "ljmp $0x10,$%s" % h(vals["base"] + 0xe),
+            "mov $0x18,%eax", "mov %eax,%ds", "mov %eax,%es", "mov %eax,%ss", "mov %eax,%fs", "mov %eax,%gs",
+            "cld",
+            "mov $%s,%%esi" % h(vals["backup_src"]),
+            "mov $%s,%%edi" % h(vals["backup_dst"]),
+            "mov $%s,%%ecx" % h(vals["backup_size"]),
+            "rep movsb %ds:(%esi),%es:(%edi)",
+            "mov $%s,%%esi" % h(vals["boot_params"]),
+            "xor %ebp,%ebp", "xor %edi,%edi", "xor %ebx,%ebx",
+            "mov $%s,%%eax" % h(vals["kernel"]),
+            "jmp *%eax",
+        ]
+        ok(ins == want, "objdump: purgatory is the expected %d instructions" % len(want))
+        if ins != want:
+            for a, b in zip(ins + [""] * len(want), want):
+                if a != b:
+                    print("#   objdump '%s'\n#   want    '%s'" % (a, b))
+        seg = open(os.path.join(tmp, "seg-4.bin"), "rb").read()
+        gdtr = seg[0x100:0x106]
+        ok(gdtr == bytes([31, 0]) + (vals["base"] + 0xe0).to_bytes(4, "little"),
+           "gdtr: limit 31, base = purgatory + 0xe0")
+        ok(seg[0xf0:0x100] == bytes.fromhex("ffff0000009acf00ffff00000092cf00"),
+           "GDT: 0x10 flat 32-bit code, 0x18 flat data")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        print("1..%d" % n)
+        sys.exit(1 if failed else 0)
+
+
+main()
