@@ -21,6 +21,7 @@ struct cap_state {
 	size_t log_len, log_cap;
 	struct timespec t0;
 	bool unfiltered;
+	bool to_kmsg;           /* cap_log also writes to p->kmsg */
 	char where[PATH_MAX];
 };
 

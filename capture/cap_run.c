@@ -32,6 +32,10 @@ void cap_log(struct cap_state *s, const char *fmt, ...)
 		fputs(line, s->p->console);
 		fflush(s->p->console);
 	}
+	if (s->to_kmsg && s->p->kmsg) {
+		fprintf(s->p->kmsg, "<5>%s", line);
+		fflush(s->p->kmsg);
+	}
 	if (s->log_len + k + 1 > s->log_cap) {
 		size_t nc = s->log_cap ? s->log_cap * 2 : 8192;
 		char *nl;
@@ -406,6 +410,7 @@ int cap_run(const struct cap_params *p, struct cap_result *ret)
 		}
 	}
 	res.unfiltered = s.unfiltered;
+	s.to_kmsg = true;
 	cap_log(&s, "%s%s%s", res.outcome == CAP_SAVED ? "dump saved: " :
 		res.outcome == CAP_INCOMPLETE ? "only an incomplete dump was saved: " :
 		"no dump was saved", res.where, s.unfiltered ? " (unfiltered)" : "");

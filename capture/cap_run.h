@@ -48,6 +48,9 @@ struct cap_params {
 	int64_t time;           /* capture start, seconds since the epoch */
 	const struct cap_ops *ops;
 	FILE *console;          /* progress lines; NULL: quiet */
+	FILE *kmsg;             /* the outcome and the action also go here (/dev/kmsg:
+				 * reaches the console before the reboot, unlike a
+				 * journal); NULL: not */
 };
 
 enum cap_outcome {

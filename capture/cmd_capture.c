@@ -161,8 +161,12 @@ int cmd_capture(int argc, char **argv)
 	p.time = (int64_t)time(NULL);
 	p.ops = &ops;
 	p.console = stderr;
+	if (ops.action != print_action)
+		p.kmsg = fopen("/dev/kmsg", "we");
 	umask(077);
 	r = cap_run(&p, &res);
+	if (p.kmsg)
+		fclose(p.kmsg);
 	kc_conf_free(&kc);
 	if (r < 0)
 		return EXIT_FAIL;
