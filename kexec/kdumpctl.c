@@ -272,6 +272,15 @@ static int do_load(struct kd *kd, const char *kernel, const char *initrd, const 
 			"'kdumpctl estimate' and 'kdumpctl reset-crashkernel'\n", kd->sysfs);
 		return -EADDRNOTAVAIL;
 	}
+	if (kd_arch_i386()) {
+		/* i386 has no kexec_file_load: our kexec_load loader, kexec-tools
+		 * when KEXEC_ARGS needs it or the image is not a relocatable bzImage */
+		r = kd_load_kexec_load(kd, kernel, initrd, cmdline);
+		if (r != -EOPNOTSUPP && r != -ENOEXEC)
+			return r;
+		printf("kdumpctl: loading with %s -p\n", kd->kexec);
+		return load_with_tools(kd, kernel, initrd, cmdline);
+	}
 	if (kl_kexec_args_want_tools(kd->sc.kexec_args)) {
 		printf("kdumpctl: KEXEC_ARGS=\"%s\": loading with %s -p\n", kd->sc.kexec_args, kd->kexec);
 		return load_with_tools(kd, kernel, initrd, cmdline);
@@ -329,12 +338,13 @@ static int cmd_stop(struct kd *kd)
 		printf("kdumpctl: kdump is not loaded\n");
 		return 0;
 	}
-	if (kl_kexec_args_want_tools(kd->sc.kexec_args)) {
+	if (kl_kexec_args_want_tools(kd->sc.kexec_args) && !kd_arch_i386()) {
 		char *argv[] = { (char *)kd->kexec, (char *)"-p", (char *)"-u", NULL };
 
 		return kd_run(argv) == 0 ? 0 : -EIO;
 	}
-	r = kl_unload(&err);
+	/* i386: kexec_load unloads whatever loaded it (ours or kexec-tools) */
+	r = kd_arch_i386() ? kd_unload_kexec_load(kd) : kl_unload(&err);
 	if (r == -ENOSYS) {
 		char *argv[] = { (char *)kd->kexec, (char *)"-p", (char *)"-u", NULL };
 

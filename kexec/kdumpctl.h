@@ -14,6 +14,9 @@
  *   KDUMP_GRUBBY, KDUMP_UPDATE_GRUB  bootloader tools (default grubby, update-grub)
  *   KDUMP_KVER          kernel version when KDUMP_KERNELVER is empty (default uname -r)
  *   KDUMP_SYSRQ         sysrq trigger for `test` (default /proc/sysrq-trigger)
+ *   KDUMP_ARCH          i386 or x86_64 instead of uname's machine
+ *   KDUMP_KLOAD_DRY_RUN i386: write the kexec_load segments to this directory
+ *                       and mark the fake sysfs loaded instead of loading
  */
 #ifndef CRASHCAP_KDUMPCTL_H
 #define CRASHCAP_KDUMPCTL_H
@@ -63,5 +66,12 @@ int kd_initrd_ensure(struct kd *kd, bool force, bool *ret_built);
 int kd_cmd_estimate(struct kd *kd);
 int kd_cmd_showmem(struct kd *kd);
 int kd_cmd_reset_crashkernel(struct kd *kd, int argc, char **argv);
+
+/* kd_legacy.c: i386, where only kexec_load exists */
+bool kd_arch_i386(void);
+/* Load with crashcap's kexec_load loader; -EOPNOTSUPP when KEXEC_ARGS asks
+ * for something only kexec-tools does, -ENOEXEC for an image it cannot load. */
+int kd_load_kexec_load(struct kd *kd, const char *kernel, const char *initrd, const char *cmdline);
+int kd_unload_kexec_load(struct kd *kd);
 
 #endif
