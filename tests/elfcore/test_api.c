@@ -388,6 +388,34 @@ static void test_corehdr(int cls)
 		   "%s: page 0 and the ISA hole are not in the dump", tag);
 		ec_close(d);
 	}
+	/* hostile elfcorehdr blobs: refused with a message or read safely */
+	uint8_t *mh = malloc(hl);
+	uint64_t st = 0x1234567 + (uint64_t)cls;
+	unsigned refused = 0, opened = 0, silent = 0;
+	for (int it = 0; it < 300; it++) {
+		memcpy(mh, hdr, hl);
+		for (int f = 0; f < 1 + it % 6; f++) {
+			st ^= st << 13;
+			st ^= st >> 7;
+			st ^= st << 17;
+			mh[st % hl] = (uint8_t)(st >> 32);
+		}
+		size_t ml = it % 17 == 0 ? (size_t)(st % hl) : hl;
+		struct ec_err e2 = { 0 };
+		if (ec_open_oldmem(tmp("oldmem"), mh, ml, 0, &d, &e2) < 0) {
+			refused++;
+			silent += !e2.msg[0];
+			continue;
+		}
+		opened++;
+		uint8_t pg[4096];
+		for (uint64_t pfn = 0; pfn < ec_max_pfn(d) && pfn < 2048; pfn += 7)
+			(void)ec_read_phys(d, pfn * 4096, pg, sizeof(pg), &e2);
+		ec_close(d);
+	}
+	free(mh);
+	ok(silent == 0, "%s: 300 mutated elfcorehdr blobs: %u opened and read, %u refused, %u without a message",
+	   tag, opened, refused, silent);
 	free(m);
 	free(hdr);
 	struct ec_range bad[] = { { 0x0, 0x2fffff } };
