@@ -50,6 +50,12 @@ if [ -e /proc/vmcore ]; then
 	dd if=/dev/mem of=backup.bin bs=1024 skip=$((bdst / 1024)) count=$((bsize / 1024)) 2> dd-backup.log
 	/bin/i386probe kcore "$LOW_VA" "$LOW_SIZE" > capture-lowmem.bin 2> probe.log
 	{ ls -l /dev/oldmem; grep -w oldmem /proc/devices; } > oldmem.txt 2>&1
+	if [ -x /sbin/makedumpfile ]; then
+		# the reference filter (Debian's i386 makedumpfile) on the same memory
+		t=$(cut -d' ' -f1 /proc/uptime)
+		makedumpfile -l -d 31 /proc/vmcore mdf-l31.kdump > mdf.log 2>&1
+		echo "rc=$? t0=$t t1=$(cut -d' ' -f1 /proc/uptime)" >> mdf.log
+	fi
 	say "capture: saving vmcore"
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	tar cf - -C / proc/vmcore tmp/out | dd of="$OUT" bs=1M conv=fsync 2>/dev/null || say "error tar vmcore"

@@ -3,7 +3,7 @@
 """Lab test (suite 'lab'): i386 686-pae kdumps captured by scripts/lab/i386lab,
 one loaded by kexec-tools (vmcores/i386), one by crashcap-kload (vmcores/i386-kload).
 
-usage: lab_i386.py I386LAB CRASHCAP ECREAD OLDMEM_CMP KDF_COMPARE
+usage: lab_i386.py I386LAB CRASHCAP ECREAD OLDMEM_CMP KDF_COMPARE PRESENT_PFNS
 
 Per capture:
   - the elfcorehdr the capture kernel received (read through /dev/mem at
@@ -18,7 +18,9 @@ Per capture:
     the backup address and the capture kernel's low memory at the original
     place) reads equal to /proc/vmcore through ec_open_oldmem;
   - crashcap save -l -d 31 filters it; libkdumpfile opens the result, its pages
-    equal the vmcore's, and it translates a kernel virtual address (PAE).
+    equal the vmcore's, and it translates a kernel virtual address (PAE);
+    it keeps the same non-zero pages as Debian's i386 makedumpfile -l -d 31
+    run on /proc/vmcore in the capture kernel.
 Exit 77 only when the lab cannot run at all.
 """
 import os
@@ -29,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 
-I386LAB, CRASHCAP, ECREAD, OLDMEM_CMP, KDF_COMPARE = sys.argv[1:6]
+I386LAB, CRASHCAP, ECREAD, OLDMEM_CMP, KDF_COMPARE, PRESENT_PFNS = sys.argv[1:7]
 CACHE = os.environ.get("CRASHCAP_CACHE") or os.path.expanduser("~/.cache/crashcap")
 VM = os.path.join(CACHE, "vmcores")
 n = failed = 0
@@ -235,6 +237,29 @@ print("uts", b"686-pae" in rd(pa, 400), hex(pa))
        "%s: libelfcore and libkdumpfile agree on the kdump: %s" % (name, r.stdout.strip().split(" - ")[-1]))
     if r.returncode != 0:
         print("\n".join("# " + x for x in r.stdout.splitlines()[:8]))
+    mdf = os.path.join(out, "mdf-l31.kdump")
+    if os.path.exists(mdf):
+        def pfns(path):
+            r = subprocess.run([PRESENT_PFNS, path], stdout=subprocess.PIPE, text=True)
+            s = set()
+            for line in r.stdout.split("\n"):
+                if line:
+                    a, b = map(int, line.split())
+                    s.update(range(a, b))
+            return s if r.returncode == 0 else None
+        mine, ref = pfns(kd), pfns(mdf)
+        if mine is None or ref is None:
+            ok(False, "%s: present_pfns failed on %s" % (name, kd if mine is None else mdf))
+        else:
+            only_mine, only_ref = sorted(mine - ref), sorted(ref - mine)
+            ok(not only_mine and not only_ref,
+               "%s: crashcap -l -d 31 keeps the same %d non-zero pages as i386 makedumpfile 1.7.2 (%d) [only crashcap: %d, only makedumpfile: %d]"
+               % (name, len(mine), len(ref), len(only_mine), len(only_ref)))
+            for what, lst in (("only crashcap", only_mine), ("only makedumpfile", only_ref)):
+                if lst:
+                    diag("%s: pfns %s" % (what, " ".join("0x%x" % p for p in lst[:12])))
+    else:
+        diag("%s: no makedumpfile output from the guest (i386 makedumpfile not available)" % name)
     el = os.path.join(tmp, name + ".E.elf")
     r = subprocess.run([CRASHCAP, "save", "-E", "-d", "31", core, el], stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True)
