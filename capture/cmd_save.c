@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,6 +313,10 @@ int cmd_save(int argc, char **argv)
 			: "crashcap save: need VMCORE and OUTPUT\n");
 		return EXIT_USAGE;
 	}
+	/* a reader that goes away (ssh dropped) must give EPIPE, an incomplete
+	 * dump and a message, not a silent death by SIGPIPE */
+	if (c.flat)
+		signal(SIGPIPE, SIG_IGN);
 	if (c.flat && isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "crashcap save: -F: standard output is a terminal; redirect it to a file or pipe\n");
 		return EXIT_USAGE;
@@ -403,11 +408,12 @@ int cmd_save(int argc, char **argv)
 		}
 		if (res.incomplete) {
 			incomplete = true;
-			fprintf(stderr, "crashcap save: %s is INCOMPLETE (%s%s%s): saved %llu of %llu pages, %.1f MiB; "
-				"the file is flagged incomplete and readable up to there\n",
+			fprintf(stderr, "crashcap save: %s is INCOMPLETE (%s%s%s): saved %llu of %llu pages, %.1f MiB; %s\n",
 				name, strerror(res.io_error), err.msg[0] ? ": " : "", err.msg,
 				(unsigned long long)res.pages_written,
-				(unsigned long long)res.pages_kept, res.bytes / 1048576.0);
+				(unsigned long long)res.pages_kept, res.bytes / 1048576.0,
+				c.flat ? "the stream was cut, so the receiver has no end marker"
+				       : "the file is flagged incomplete and readable up to there");
 			break;
 		}
 		if (c.msg_level >= 4)
