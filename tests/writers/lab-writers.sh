@@ -232,6 +232,8 @@ PY
 fi
 
 # --- unknown options, existing output ---------------------------------------------
+( "$CC" save -F -l -d 31 "$core" 2>"$W/err"; echo $? >"$W/rc" ) | head -c 1000000 >/dev/null
+t_ok "$([ "$(cat "$W/rc")" = 3 ] && grep -q 'Broken pipe' "$W/err" && echo 0 || echo 1)" "save -F into a reader that goes away: exit 3 with a message ($(head -c 200 "$W/err"))"
 "$CC" save --no-such-option "$core" "$W/x" 2>"$W/err"
 t_ok "$([ $? = 2 ] && grep -q 'unknown option' "$W/err" && echo 0 || echo 1)" "unknown option: exit 2 with a clear message"
 : >"$W/exists"
