@@ -100,6 +100,17 @@ fi
 echo "$((0x$bdst)) $LOW_START $LOW_SIZE" > backup
 crashcap-kload corehdr --backup-at "0x$bdst" -o our-corehdr.bin 2> corehdr.log || say "error corehdr"
 say "crash-kernel-loaded loader=$LOADER backup=0x$bdst"
+if [ "${WORKLOAD:-0}" = 1 ]; then
+	# pages -d 31 must drop: shmem (tmpfs) and anonymous user memory
+	mkdir -p /tmpfs && mount -t tmpfs -o size=48m tmpfs /tmpfs &&
+		dd if=/dev/urandom of=/tmpfs/fill bs=1M count=32 2>/dev/null || say "error tmpfs fill"
+	# 16 MiB of anonymous memory: an awk string that stays allocated
+	awk 'BEGIN { s = sprintf("%16777216s", ""); gsub(/ /, "x", s); print "" > "/tmp/anon-ready";
+		close("/tmp/anon-ready"); system("sleep 100000"); print length(s) }' &
+	i=0
+	while [ ! -e /tmp/anon-ready ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+	say "workload ready $(grep -E '^(Shmem|AnonPages|HighTotal):' /proc/meminfo | tr -s ' ' | tr '\n' ' ')"
+fi
 /bin/i386probe kcore "$LOW_VA" "$LOW_SIZE" > lowmem.bin || die "kcore snapshot"
 tar cf /tmp/pre.tar -C /tmp pre && dd if=/tmp/pre.tar of="$PRE" bs=64k conv=fsync 2>/dev/null ||
 	die "write pre disk"

@@ -5,6 +5,8 @@ one loaded by kexec-tools (vmcores/i386), one by crashcap-kload (vmcores/i386-kl
 
 usage: lab_i386.py I386LAB CRASHCAP ECREAD OLDMEM_CMP KDF_COMPARE PRESENT_PFNS
 
+Captures: i386 (512 MiB, kexec-tools), i386-kload (512 MiB, crashcap-kload),
+i386-1536 (1.5 GiB with highmem, tmpfs and anonymous memory, kexec-tools).
 Per capture:
   - the elfcorehdr the capture kernel received (read through /dev/mem at
     elfcorehdr=) equals the one our builder made in the first kernel for the
@@ -37,11 +39,13 @@ VM = os.path.join(CACHE, "vmcores")
 n = failed = 0
 
 
-def ok(cond, msg):
+def ok(cond, msg, todo=None):
+    """todo: a known bug (requests-legacy.md); TAP TODO, so the test fails
+    once the bug is fixed and the marker must go."""
     global n, failed
     n += 1
-    print("%s %d - %s" % ("ok" if cond else "not ok", n, msg), flush=True)
-    failed += not cond
+    print("%s %d - %s%s" % ("ok" if cond else "not ok", n, msg, " # TODO " + todo if todo else ""), flush=True)
+    failed += not cond and not todo
     return cond
 
 
@@ -79,10 +83,10 @@ def notes(data):
     return out
 
 
-def ensure(name, loader):
+def ensure(name, loader, extra):
     path = os.path.join(VM, name + ".elf")
     if not os.path.exists(path) or not os.path.isdir(os.path.join(VM, name + ".out", "out")):
-        r = subprocess.run([I386LAB, "--loader", loader, name])
+        r = subprocess.run([I386LAB, "--loader", loader] + extra + [name])
         if r.returncode == 77:
             print("1..0 # SKIP the i386 lab cannot run here")
             sys.exit(77)
@@ -91,8 +95,8 @@ def ensure(name, loader):
     return path
 
 
-def check(name, loader, tmp):
-    core = ensure(name, loader)
+def check(name, loader, tmp, extra=()):
+    core = ensure(name, loader, list(extra))
     if not core:
         return
     d = os.path.join(VM, name + ".out")
@@ -106,6 +110,10 @@ def check(name, loader, tmp):
     bdst, lstart, lsize = map(int, open(os.path.join(pre, "backup")).read().split())
     diag("%s: backup [0x%x, 0x%x] -> 0x%x" % (name, lstart, lstart + lsize - 1, bdst))
     hdr = phdrs(got)
+    diag("%s: elfcorehdr: %s" % (name, ", ".join(
+        "%s 0x%x@0x%x%s" % ("LOAD" if p[0] == 1 else "NOTE", p[4], p[3],
+                            " vaddr -1" if p[0] == 1 and p[2] in (0xffffffff, (1 << 64) - 1) else "")
+        for p in hdr)))
     low = [p for p in hdr if p[0] == 1 and p[3] == lstart]
     ok(len(low) == 1 and low[0][1] == bdst and low[0][4] == lsize,
        "%s: the low RAM PT_LOAD points at the backup (p_offset 0x%x)" % (name, low[0][1] if low else -1))
@@ -272,7 +280,10 @@ print(b"686-pae" in bytes(k.read(kdumpfile.KDUMP_KVADDR, uts, 400)))
     o = subprocess.run(["/usr/bin/python3", "-c", code, el], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        text=True).stdout if r.returncode == 0 else r.stdout
     ok(r.returncode == 0 and o.strip() == "True",
-       "%s: crashcap save -E -d 31: libkdumpfile reads init_uts_ns by virtual address (ELF32 output)" % name)
+       "%s: crashcap save -E -d 31: libkdumpfile reads init_uts_ns by virtual address (ELF32 output)%s"
+       % (name, "" if r.returncode == 0 else ": " + r.stdout.strip()),
+       todo="filter/wr_elf.c advances p_vaddr -1 (highmem) of split segments past 32 bits"
+       if "highmem" in name else None)
 
 
 def main():
@@ -280,6 +291,8 @@ def main():
     try:
         check("i386", "kexec", tmp)
         check("i386-kload", "kload", tmp)
+        # 1.5 GiB: highmem (p_vaddr -1 past 896 MiB), tmpfs and anonymous pages to filter
+        check("i386-1536-highmem", "kexec", tmp, ["--ram", "1536", "--workload"])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("1..%d" % n)
