@@ -303,10 +303,13 @@ enum cap_tres cap_target_ssh(struct cap_state *s, const struct kc_target *t, int
 	}
 	/* Wait for the network and the server. */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
+	for (int tries = 0;; tries++) {
 		rc = ssh_cmd(s, &extra, t->spec, "true", -1);
 		if (rc == 0)
 			break;
+		if (tries % 10 == 0)
+			cap_log(s, "ssh %s: not reachable yet (ssh exit %d), waiting up to %d s",
+				t->spec, rc, timeout);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - t0.tv_sec >= timeout) {
 			cap_log(s, "ssh %s: not reachable after %d s", t->spec, timeout);

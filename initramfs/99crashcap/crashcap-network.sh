@@ -4,19 +4,23 @@
 # ethernet link up, then the static address given by
 # rd.crashcap.ip=ADDR/PREFIX[,GATEWAY] on the capture kernel's command line,
 # or DHCP through busybox udhcpc (this script is its lease handler too).
-if [ -n "$interface" ] && [ "$1" = bound ]; then
-    ip addr add "$ip/${mask:-24}" dev "$interface"
-    for r in $router; do ip route add default via "$r" dev "$interface" && break; done
+if [ -n "${interface:-}" ]; then
+    if [ "$1" = bound ] || [ "$1" = renew ]; then
+        ip addr add "$ip/${mask:-24}" dev "$interface"
+        for r in $router; do ip route add default via "$r" dev "$interface" && break; done
+    fi
     exit 0
 fi
-[ -n "$interface" ] && exit 0
+say() { echo "crashcap-network: $*"; }
 modprobe -q virtio_net 2>/dev/null
 modprobe -q e1000 2>/dev/null
 ip link set lo up
 static=$(sed -n 's/.*rd\.crashcap\.ip=\([^ ]*\).*/\1/p' /proc/cmdline)
-for i in 1 2 3 4 5 6 7 8 9 10; do
+i=0
+while [ $i -lt 40 ]; do
     ls /sys/class/net | grep -qv '^lo$' && break
     sleep 0.5
+    i=$((i + 1))
 done
 for d in /sys/class/net/*; do
     n=${d##*/}
@@ -26,9 +30,11 @@ for d in /sys/class/net/*; do
         ip addr add "${static%%,*}" dev "$n"
         case "$static" in *,*) ip route add default via "${static#*,}" dev "$n" ;; esac
     elif command -v udhcpc >/dev/null 2>&1; then
-        udhcpc -i "$n" -n -q -t 5 -s /usr/lib/crashcap/crashcap-network.sh >/dev/null 2>&1
+        udhcpc -i "$n" -n -q -t 5 -s /usr/lib/crashcap/crashcap-network.sh
     elif command -v busybox >/dev/null 2>&1; then
-        busybox udhcpc -i "$n" -n -q -t 5 -s /usr/lib/crashcap/crashcap-network.sh >/dev/null 2>&1
+        busybox udhcpc -i "$n" -n -q -t 5 -s /usr/lib/crashcap/crashcap-network.sh
     fi
+    say "$n: $(ip -4 -o addr show dev "$n" | awk '{print $4}') via $(ip route show default | awk '{print $3}')"
 done
+[ -n "${n:-}" ] || say "no network interface"
 exit 0
