@@ -152,11 +152,9 @@ int out_reserve(wr_out *o, uint64_t off, uint64_t len)
 
 	if (o->flat || len == 0)
 		return 0;
-	r = posix_fallocate(o->fd, (off_t)off, (off_t)len);
-	if (r == 0)
-		return 0;
-	if (r != EOPNOTSUPP && r != EINVAL)
-		return -r;
+	/* Real zeros, not fallocate(): the descriptors are later overwritten
+	 * in many small pieces, and on ext4 every such write into a fallocated
+	 * (unwritten) extent splits the extent tree. */
 	while (len) {
 		size_t n = len < sizeof(zero) ? (size_t)len : sizeof(zero), done;
 
