@@ -18,7 +18,7 @@
 #include "crypt.h"
 #include "fadump.h"
 
-int cmd_fadump(int argc, char **argv);
+
 
 struct out {
 	int fd;

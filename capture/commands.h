@@ -18,6 +18,7 @@ int cmd_verify(int argc, char **argv);      /* owner: writers */
 int cmd_format(int argc, char **argv);      /* owner: capture */
 int cmd_savecore(int argc, char **argv);    /* owner: capture */
 int cmd_capture(int argc, char **argv);     /* owner: capture */
-int cmd_decrypt(int argc, char **argv);     /* owner: capture */
+int cmd_decrypt(int argc, char **argv);     /* owner: security */
+int cmd_fadump(int argc, char **argv);      /* owner: security (firmware-assisted dump) */
 
 #endif

@@ -18,7 +18,8 @@ static const struct {
 	{ "format", cmd_format, "write diskdump signatures on a raw dump partition" },
 	{ "savecore", cmd_savecore, "copy a dump from a raw partition to /var/crash" },
 	{ "capture", cmd_capture, "run the capture (in the capture kernel's initrd)" },
-	{ "decrypt", cmd_decrypt, "decrypt a dump written with encrypt_to" },
+	{ "decrypt", cmd_decrypt, "decrypt a dump written with encrypt_to (also --genkey, --encrypt)" },
+	{ "fadump", cmd_fadump, "save a firmware-assisted dump, releasing memory as it goes" },
 };
 
 static void usage(FILE *f)

@@ -183,7 +183,8 @@ int ec__flat_map(struct ec_io *io, struct ec_err *err)
 			end = (uint64_t)off + (uint64_t)len;
 		pos += 16 + (uint64_t)len;
 	}
-	qsort(r, n, sizeof(*r), cmp_rec);
+	if (n)	/* qsort(NULL, 0) is undefined (fuzz_flat) */
+		qsort(r, n, sizeof(*r), cmp_rec);
 	for (size_t i = 1; i < n; i++)
 		if (r[i - 1].off + r[i - 1].len > r[i].off)
 			overlap = true;
