@@ -64,7 +64,7 @@ install() {
     inst_binary "$bin" /usr/sbin/crashcap
     crashcap_conf > "$initdir/etc/kdump.conf" || { derror "crashcap: cannot normalize kdump.conf"; return 1; }
     [[ -f /etc/hostname ]] && inst_simple /etc/hostname
-    inst_multiple -o sync reboot poweroff halt sh mkdir cat mv modprobe
+    inst_multiple -o sync reboot poweroff halt sh mkdir cat mv modprobe grep sed
     while read -r key val; do
         case "$key" in
             nfs|nfs4) inst_multiple mount umount; inst_multiple -o mount.nfs mount.nfs4 ;;
