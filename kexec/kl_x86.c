@@ -74,20 +74,60 @@ static uint64_t up(uint64_t v, uint64_t a)
 	return (v + a - 1) / a * a;
 }
 
+uint32_t kl_x86_sum32(const void *buf, size_t len)
+{
+	const uint8_t *b = buf;
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i + 4 <= len; i += 4)
+		sum += get32(b + i);
+	return sum;
+}
+
 void kl_x86_purgatory(uint8_t out[KL_PURGATORY_SIZE], uint32_t base, uint32_t backup_src,
 		      uint32_t backup_dst, uint32_t backup_size, uint32_t boot_params,
-		      uint32_t kernel_entry)
+		      uint32_t kernel_entry, const struct kl_x86_sum *sums, size_t nsums)
 {
 	/* Entered from relocate_kernel_32 in protected mode, paging off, all
 	 * general registers zero, the old kernel's segments cached but its GDT
-	 * gone. Hand-assembled (i386), gdt at +0xe0, gdtr at +0x100:
-	 *   lgdt  gdtr                ; flat 4 GiB __BOOT_CS 0x10 / __BOOT_DS 0x18
-	 *   ljmp  $0x10, $1f
-	 * 1: mov  $0x18, %eax ; mov %eax, %ds/%es/%ss/%fs/%gs
-	 *   cld ; mov $src, %esi ; mov $dst, %edi ; mov $size, %ecx ; rep movsb
-	 *   mov  $boot_params, %esi ; xor %ebp/%edi/%ebx
-	 *   mov  $entry, %eax ; jmp *%eax
+	 * gone. Hand-assembled (i386); gdt at +0xe0, gdtr at +0x100, the sum
+	 * table at +0x110 ({addr, words, sum} each, ended by words == 0):
+	 *       lgdt  gdtr                ; flat 4 GiB __BOOT_CS 0x10 / __BOOT_DS 0x18
+	 *       ljmp  $0x10, $1f
+	 *   1:  mov   $0x18, %eax ; mov %eax, %ds/%es/%ss/%fs/%gs
+	 *       mov   $table, %esi
+	 *   next: mov (%esi), %edi ; mov 4(%esi), %ecx ; test %ecx, %ecx ; jz done
+	 *       xor   %eax, %eax
+	 *   sum: add (%edi), %eax ; add $4, %edi ; dec %ecx ; jnz sum
+	 *       cmp   8(%esi), %eax ; jne bad ; add $12, %esi ; jmp next
+	 *   bad: cli ; hlt ; jmp bad
+	 *   done: cld ; mov $src, %esi ; mov $dst, %edi ; mov $size, %ecx ; rep movsb
+	 *       mov   $boot_params, %esi ; xor %ebp/%edi/%ebx
+	 *       mov   $entry, %eax ; jmp *%eax
 	 */
+	static const uint8_t check[] = {
+		0x8b, 0x3e,             /* next: mov (%esi), %edi */
+		0x8b, 0x4e, 0x04,       /* mov 4(%esi), %ecx */
+		0x85, 0xc9,             /* test %ecx, %ecx */
+		0x74, 0x18,             /* jz done (+24) */
+		0x31, 0xc0,             /* xor %eax, %eax */
+		0x03, 0x07,             /* sum: add (%edi), %eax */
+		0x83, 0xc7, 0x04,       /* add $4, %edi */
+		0x49,                   /* dec %ecx */
+		0x75, 0xf8,             /* jnz sum (-8) */
+		0x3b, 0x46, 0x08,       /* cmp 8(%esi), %eax */
+		0x75, 0x05,             /* jne bad (+5) */
+		0x83, 0xc6, 0x0c,       /* add $12, %esi */
+		0xeb, 0xe3,             /* jmp next (-29) */
+		0xfa, 0xf4, 0xeb, 0xfc, /* bad: cli; hlt; jmp bad */
+	};
+	static const uint8_t sregs[] = { 0xd8, 0xc0, 0xd0, 0xe0, 0xe8 };  /* ds es ss fs gs */
+	/* GDT: null, null, code 0x10 (base 0, limit 4 GiB, 32-bit, exec/read), data 0x18 */
+	static const uint8_t gdt[32] = {
+		0, 0, 0, 0, 0, 0, 0, 0,  0, 0, 0, 0, 0, 0, 0, 0,
+		0xff, 0xff, 0, 0, 0, 0x9a, 0xcf, 0,
+		0xff, 0xff, 0, 0, 0, 0x92, 0xcf, 0,
+	};
 	uint8_t *p = out;
 	uint32_t after_ljmp;
 
@@ -96,11 +136,13 @@ void kl_x86_purgatory(uint8_t out[KL_PURGATORY_SIZE], uint32_t base, uint32_t ba
 	after_ljmp = base + (uint32_t)(p - out) + 7;
 	*p++ = 0xea; set32(p, after_ljmp); p += 4; set16(p, 0x10); p += 2;
 	*p++ = 0xb8; set32(p, 0x18); p += 4;
-	static const uint8_t sregs[] = { 0xd8, 0xc0, 0xd0, 0xe0, 0xe8 };  /* ds es ss fs gs */
 	for (size_t i = 0; i < sizeof(sregs); i++) {
 		*p++ = 0x8e;
 		*p++ = sregs[i];
 	}
+	*p++ = 0xbe; set32(p, base + KL_PURGATORY_TABLE); p += 4;
+	memcpy(p, check, sizeof(check));
+	p += sizeof(check);
 	*p++ = 0xfc;
 	*p++ = 0xbe; set32(p, backup_src); p += 4;
 	*p++ = 0xbf; set32(p, backup_dst); p += 4;
@@ -112,15 +154,14 @@ void kl_x86_purgatory(uint8_t out[KL_PURGATORY_SIZE], uint32_t base, uint32_t ba
 	*p++ = 0x31; *p++ = 0xdb;
 	*p++ = 0xb8; set32(p, kernel_entry); p += 4;
 	*p++ = 0xff; *p++ = 0xe0;
-	/* GDT: null, null, code 0x10 (base 0, limit 4 GiB, 32-bit, exec/read), data 0x18 */
-	static const uint8_t gdt[32] = {
-		0, 0, 0, 0, 0, 0, 0, 0,  0, 0, 0, 0, 0, 0, 0, 0,
-		0xff, 0xff, 0, 0, 0, 0x9a, 0xcf, 0,
-		0xff, 0xff, 0, 0, 0, 0x92, 0xcf, 0,
-	};
 	memcpy(out + 0xe0, gdt, sizeof(gdt));
 	set16(out + 0x100, sizeof(gdt) - 1);
 	set32(out + 0x102, base + 0xe0);
+	for (size_t i = 0; i < nsums && i < KL_MAX_SUMS; i++) {
+		set32(out + KL_PURGATORY_TABLE + 12 * i, sums[i].addr);
+		set32(out + KL_PURGATORY_TABLE + 12 * i + 4, sums[i].words);
+		set32(out + KL_PURGATORY_TABLE + 12 * i + 8, sums[i].sum);
+	}
 }
 
 static int read_whole(const char *path, uint8_t **ret, size_t *ret_len, struct ec_err *err)
@@ -440,8 +481,27 @@ int kl_x86_load(const struct kl_sysmem *m, const struct kl_x86_load *ld,
 		set64(bp + BP_E820_TABLE + 20 * i + 8, tab[i].size);
 		set32(bp + BP_E820_TABLE + 20 * i + 16, tab[i].type);
 	}
-	kl_x86_purgatory(purg, (uint32_t)res.entry, (uint32_t)res.backup_src, (uint32_t)res.backup_dst,
-			 (uint32_t)res.backup_size, (uint32_t)res.boot_params, (uint32_t)res.kernel_addr);
+	{
+		/* what purgatory re-adds before entering the capture kernel */
+		struct kl_x86_sum sums[KL_MAX_SUMS];
+		size_t ns = 0;
+		const struct { uint64_t at; const void *buf; size_t len; } chk[] = {
+			{ res.kernel_addr, k + kern16, klen - kern16 },
+			{ res.corehdr, hdr, hdrlen },
+			{ res.boot_params, bp, PAGE + cmdlen },
+			{ res.initrd_addr, rd, rdlen },
+		};
+		for (size_t i = 0; i < sizeof(chk) / sizeof(chk[0]); i++) {
+			if (!chk[i].buf || chk[i].len < 4)
+				continue;
+			sums[ns].addr = (uint32_t)chk[i].at;
+			sums[ns].words = (uint32_t)(chk[i].len / 4);
+			sums[ns++].sum = kl_x86_sum32(chk[i].buf, chk[i].len);
+		}
+		kl_x86_purgatory(purg, (uint32_t)res.entry, (uint32_t)res.backup_src, (uint32_t)res.backup_dst,
+				 (uint32_t)res.backup_size, (uint32_t)res.boot_params, (uint32_t)res.kernel_addr,
+				 sums, ns);
+	}
 
 	add_seg(&res, k + kern16, klen - kern16, res.kernel_addr, kmem, "kernel");
 	add_seg(&res, NULL, 0, res.backup_dst, res.backup_size, "backup");

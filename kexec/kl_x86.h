@@ -48,10 +48,24 @@ int kl_x86_load(const struct kl_sysmem *m, const struct kl_x86_load *ld,
 /* Unload the crash kernel (kexec_load with no segments, KEXEC_ON_CRASH). */
 int kl_x86_unload(struct ec_err *err);
 
-/* Purgatory bytes for one page at `base` (exposed for the unit test). */
-#define KL_PURGATORY_SIZE 0x110
+/* Purgatory bytes for one page at `base` (exposed for the unit test). Before
+ * the backup copy and the jump it re-adds every checked segment as 32-bit
+ * little-endian words and halts (cli; hlt) on a mismatch: a capture kernel
+ * whose image was overwritten after loading is not entered. (kexec-tools'
+ * purgatory checks SHA-256 digests; an additive sum is cheaper to hand-code
+ * and catches stray writes, not deliberate ones.) */
+#define KL_PURGATORY_SIZE 0x160
+#define KL_PURGATORY_TABLE 0x110
+#define KL_MAX_SUMS 5
+struct kl_x86_sum {
+	uint32_t addr;      /* physical, 4-byte aligned */
+	uint32_t words;     /* number of 32-bit words checked (> 0) */
+	uint32_t sum;       /* their sum mod 2^32 */
+};
+/* Sum of the whole 32-bit little-endian words of buf (a trailing partial word is not covered). */
+uint32_t kl_x86_sum32(const void *buf, size_t len);
 void kl_x86_purgatory(uint8_t out[KL_PURGATORY_SIZE], uint32_t base, uint32_t backup_src,
 		      uint32_t backup_dst, uint32_t backup_size, uint32_t boot_params,
-		      uint32_t kernel_entry);
+		      uint32_t kernel_entry, const struct kl_x86_sum *sums, size_t nsums);
 
 #endif

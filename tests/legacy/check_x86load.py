@@ -2,14 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Run test_x86load (TAP) in a scratch directory, then disassemble the
 purgatory it wrote (seg-4.bin) with binutils' objdump and check the code:
-flat GDT loaded and CS reloaded, data segments 0x18, the low RAM copied to
-the backup, %esi = boot_params, a jump to the kernel's 32-bit entry.
+flat GDT loaded and CS reloaded, data segments 0x18, the segment sums
+checked (halt on mismatch), the low RAM copied to the backup, %esi =
+boot_params, a jump to the kernel's 32-bit entry; and the sum table holds
+the sums of the kernel, elfcorehdr, boot_params and initrd segments,
+recomputed here from the segment files.
 
 usage: check_x86load.py TEST_X86LOAD FIXTURE_ROOT
 """
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -43,7 +47,7 @@ def main():
         if not shutil.which("objdump"):
             print("# objdump missing: purgatory not disassembled")
             return
-        out = subprocess.run(["objdump", "-D", "-b", "binary", "-m", "i386", "--stop-address=0x41",
+        out = subprocess.run(["objdump", "-D", "-b", "binary", "-m", "i386", "--stop-address=0x67",
                               os.path.join(tmp, "seg-4.bin")], stdout=subprocess.PIPE, text=True).stdout
         ins = [re.sub(r"\s+", " ", l.split("\t")[-1].strip()) for l in out.splitlines() if re.match(r"\s+[0-9a-f]+:\t", l)]
         h = lambda v: "0x%x" % v
@@ -51,6 +55,12 @@ def main():
             "lgdtl %s" % h(vals["base"] + 0x100),
             "ljmp $0x10,$%s" % h(vals["base"] + 0xe),
             "mov $0x18,%eax", "mov %eax,%ds", "mov %eax,%es", "mov %eax,%ss", "mov %eax,%fs", "mov %eax,%gs",
+            "mov $%s,%%esi" % h(vals["base"] + 0x110),
+            "mov (%esi),%edi", "mov 0x4(%esi),%ecx", "test %ecx,%ecx", "je 0x43",
+            "xor %eax,%eax",
+            "add (%edi),%eax", "add $0x4,%edi", "dec %ecx", "jne 0x2d",
+            "cmp 0x8(%esi),%eax", "jne 0x3f", "add $0xc,%esi", "jmp 0x22",
+            "cli", "hlt", "jmp 0x3f",
             "cld",
             "mov $%s,%%esi" % h(vals["backup_src"]),
             "mov $%s,%%edi" % h(vals["backup_dst"]),
@@ -72,6 +82,20 @@ def main():
            "gdtr: limit 31, base = purgatory + 0xe0")
         ok(seg[0xf0:0x100] == bytes.fromhex("ffff0000009acf00ffff00000092cf00"),
            "GDT: 0x10 flat 32-bit code, 0x18 flat data")
+        segs = {}
+        for line in open(os.path.join(tmp, "segments.txt")):
+            w = line.split()
+            if w[0] == "seg":
+                segs[w[2]] = (int(w[1]), int(w[3], 16))
+        want = []
+        for what in ("kernel", "elfcorehdr", "boot_params", "initrd"):
+            idx, mem = segs[what]
+            data = open(os.path.join(tmp, "seg-%d.bin" % idx), "rb").read()
+            words = len(data) // 4
+            want.append((mem, words, sum(struct.unpack_from("<%dI" % words, data)) & 0xffffffff))
+        table = [struct.unpack_from("<III", seg, 0x110 + 12 * i) for i in range(5)]
+        ok(table[:4] == want and table[4] == (0, 0, 0),
+           "sum table: kernel, elfcorehdr, boot_params, initrd (addr, words, sum) recomputed from the segments, then the end mark")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         print("1..%d" % n)
