@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # /init of the i386lab guest (busybox sh, i386). The same initramfs boots both:
 #   first kernel   (no /proc/vmcore): load the crash kernel with kexec-tools
 #                  (LOADER=kexec) or crashcap-kload (LOADER=kload), record what
@@ -14,6 +15,7 @@ export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+# shellcheck source=/dev/null
 . /etc/i386lab.conf
 say() { echo "I386LAB $*"; }
 die() { say "error $*"; poweroff -f; sleep 1000; }
@@ -44,7 +46,7 @@ if [ -e /proc/vmcore ]; then
 	cat /proc/iomem > iomem
 	hdrk=$(sed -n 's/.*elfcorehdr=\([0-9]*\)K.*/\1/p' /proc/cmdline)
 	dd if=/dev/mem of=elfcorehdr.bin bs=1024 skip="$hdrk" count=16 2> dd-hdr.log
-	read bdst LOW_START LOW_SIZE < /tmp/pre/backup
+	read -r bdst LOW_START LOW_SIZE < /tmp/pre/backup
 	bsize=$LOW_SIZE
 	LOW_VA=$((0xc0000000 + LOW_START))
 	dd if=/dev/mem of=backup.bin bs=1024 skip=$((bdst / 1024)) count=$((bsize / 1024)) 2> dd-backup.log
@@ -102,8 +104,10 @@ crashcap-kload corehdr --backup-at "0x$bdst" -o our-corehdr.bin 2> corehdr.log |
 say "crash-kernel-loaded loader=$LOADER backup=0x$bdst"
 if [ "${WORKLOAD:-0}" = 1 ]; then
 	# pages -d 31 must drop: shmem (tmpfs) and anonymous user memory
-	mkdir -p /tmpfs && mount -t tmpfs -o size=48m tmpfs /tmpfs &&
-		dd if=/dev/urandom of=/tmpfs/fill bs=1M count=32 2>/dev/null || say "error tmpfs fill"
+	if ! { mkdir -p /tmpfs && mount -t tmpfs -o size=48m tmpfs /tmpfs &&
+		dd if=/dev/urandom of=/tmpfs/fill bs=1M count=32 2>/dev/null; }; then
+		say "error tmpfs fill"
+	fi
 	# 16 MiB of anonymous memory: an awk string that stays allocated
 	awk 'BEGIN { s = sprintf("%16777216s", ""); gsub(/ /, "x", s); print "" > "/tmp/anon-ready";
 		close("/tmp/anon-ready"); system("sleep 100000"); print length(s) }' &
@@ -112,8 +116,9 @@ if [ "${WORKLOAD:-0}" = 1 ]; then
 	say "workload ready $(grep -E '^(Shmem|AnonPages|HighTotal):' /proc/meminfo | tr -s ' ' | tr '\n' ' ')"
 fi
 /bin/i386probe kcore "$LOW_VA" "$LOW_SIZE" > lowmem.bin || die "kcore snapshot"
-tar cf /tmp/pre.tar -C /tmp pre && dd if=/tmp/pre.tar of="$PRE" bs=64k conv=fsync 2>/dev/null ||
+if ! { tar cf /tmp/pre.tar -C /tmp pre && dd if=/tmp/pre.tar of="$PRE" bs=64k conv=fsync 2>/dev/null; }; then
 	die "write pre disk"
+fi
 sync
 say "crashing uptime=$(cut -d' ' -f1 /proc/uptime)"
 echo c > /proc/sysrq-trigger

@@ -40,7 +40,7 @@ chmod +x $T/bin/*
 cmdline() { tail -c +4097 $T/dry/seg-3.bin | tr -d '\0'; }
 
 $K start > $T/out 2>&1; ok $? "start: $(grep loaded $T/out)"
-ok $([ ! -e $T/kexec.log ] && grep -q 'with kexec_load (dry run) (ELF32 elfcorehdr=' $T/out; echo $?) \
+ok "$([ ! -e $T/kexec.log ] && grep -q 'with kexec_load (dry run) (ELF32 elfcorehdr=' $T/out; echo $?)" \
 	"i386 loads with our kexec_load loader, ELF32 header, not kexec-tools"
 c=$(cmdline)
 case "$c" in
@@ -49,24 +49,24 @@ case "$c" in
 esac
 ok $r "capture command line in boot_params: '$c'"
 hdr=$(sed -n 's/^corehdr 0x//p' $T/dry/segments.txt)
-ok $([ "${c##*elfcorehdr=}" = "$(( 0x$hdr / 1024 ))K" ]; echo $?) "elfcorehdr= names the elfcorehdr segment (0x$hdr)"
-ok $(grep -q '^seg 5 initrd ' $T/dry/segments.txt; echo $?) "the capture initrd is a segment"
+ok "$([ "${c##*elfcorehdr=}" = "$(( 0x$hdr / 1024 ))K" ]; echo $?)" "elfcorehdr= names the elfcorehdr segment (0x$hdr)"
+ok "$(grep -q '^seg 5 initrd ' $T/dry/segments.txt; echo $?)" "the capture initrd is a segment"
 $K status > /dev/null; ok $? "status: loaded"
 $K stop > $T/out 2>&1; ok $? "stop"
-$K status > /dev/null; ok $([ $? = 3 ]; echo $?) "status after stop: not loaded"
+$K status > /dev/null; ok "$([ $? = 3 ]; echo $?)" "status after stop: not loaded"
 echo 'KEXEC_ARGS="--elf64-core-headers"' >> $R/etc/sysconfig/kdump
 $K start > $T/out 2>&1
-ok $([ ! -e $T/kexec.log ] && grep -q '(ELF64' $T/out && [ "$(od -An -tu1 -j4 -N1 $T/dry/seg-2.bin | tr -d ' ')" = 2 ]; echo $?) \
+ok "$([ ! -e $T/kexec.log ] && grep -q '(ELF64' $T/out && [ "$(od -An -tu1 -j4 -N1 $T/dry/seg-2.bin | tr -d ' ')" = 2 ]; echo $?)" \
 	"KEXEC_ARGS=--elf64-core-headers: ELF64 header, still our loader"
 $K stop > /dev/null 2>&1
 sed -i 's/^KEXEC_ARGS=.*/KEXEC_ARGS="-d"/' $R/etc/sysconfig/kdump
 $K start > $T/out 2>&1
-ok $(grep -q '^-p -d --initrd=' $T/kexec.log; echo $?) "KEXEC_ARGS=-d needs kexec-tools: $(cat $T/kexec.log 2>/dev/null)"
+ok "$(grep -q '^-p -d --initrd=' $T/kexec.log; echo $?)" "KEXEC_ARGS=-d needs kexec-tools: $(cat $T/kexec.log 2>/dev/null)"
 $K stop > /dev/null 2>&1
 rm -f $T/kexec.log
 sed -i 's/^KEXEC_ARGS=.*/KEXEC_ARGS=""/' $R/etc/sysconfig/kdump
 echo 'not a bzImage' > $R/boot/vmlinuz-6.1.0-i386
 $K start > $T/out 2>&1
-ok $([ $? = 0 ] && grep -q '^-p --initrd=' $T/kexec.log; echo $?) "an image our loader cannot load goes to kexec -p"
+ok "$([ $? = 0 ] && grep -q '^-p --initrd=' $T/kexec.log; echo $?)" "an image our loader cannot load goes to kexec -p"
 echo "1..$n"
 [ $failed = 0 ]
