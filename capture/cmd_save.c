@@ -33,6 +33,27 @@ struct save_cfg {
 	uint64_t cyclic_kb;
 };
 
+/* SIGTERM/SIGINT during the dump: the writer stops at the next batch, flags
+ * the file incomplete, syncs it, and we exit 3. */
+static volatile sig_atomic_t save_cancel;
+
+static void on_signal(int sig)
+{
+	save_cancel = sig;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -352,6 +373,7 @@ int cmd_save(int argc, char **argv)
 			goto out;
 		}
 	}
+	catch_signals();
 	rc = EXIT_OK;
 	for (unsigned k = 0; k < (c.flat ? 1 : nout); k++) {
 		struct wr_opts o;
@@ -378,6 +400,7 @@ int cmd_save(int argc, char **argv)
 			o.dump_level &= DL_ZERO;
 		o.threads = c.threads;
 		o.kernel_first = !c.pfn_order;
+		o.cancel = &save_cancel;
 		if (c.cyclic_kb)
 			o.cycle_pfns = c.cyclic_kb * 1024 * 8;
 		if (c.split) {
@@ -396,6 +419,13 @@ int cmd_save(int argc, char **argv)
 		if (show)
 			save_progress_done(&pg);
 		out_destroy(out);
+		if (r == 0 && res.pages_unreadable && c.msg_level >= 1) {
+			fprintf(stderr, "crashcap save: %s: %llu page(s) of %s could not be read and are left out of the dump (pfn",
+				name, (unsigned long long)res.pages_unreadable, vmcore);
+			for (uint64_t q = 0; q < res.pages_unreadable && q < 8; q++)
+				fprintf(stderr, " 0x%llx", (unsigned long long)res.unreadable_pfn[q]);
+			fprintf(stderr, "%s)\n", res.pages_unreadable > 8 ? " ..." : "");
+		}
 		if (!c.flat && close(fd) < 0 && r == 0 && !res.incomplete) {
 			res.incomplete = true;
 			res.io_error = errno;
@@ -404,6 +434,16 @@ int cmd_save(int argc, char **argv)
 			fprintf(stderr, "crashcap save: %s: %s\n", name,
 				err.msg[0] ? err.msg : strerror(-r));
 			rc = EXIT_FAIL;
+			break;
+		}
+		if (res.incomplete && save_cancel && res.io_error == EINTR) {
+			incomplete = true;
+			fprintf(stderr, "crashcap save: %s is INCOMPLETE: stopped by %s after %llu of %llu pages, %.1f MiB; %s\n",
+				name, strsignal(save_cancel),
+				(unsigned long long)res.pages_written,
+				(unsigned long long)res.pages_kept, res.bytes / 1048576.0,
+				c.flat ? "the stream was cut, so the receiver has no end marker"
+				       : "the file is flagged incomplete and readable up to there");
 			break;
 		}
 		if (res.incomplete) {

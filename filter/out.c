@@ -23,7 +23,8 @@ struct wr_out {
 bool wr_errno_is_space(int negerr)
 {
 	return negerr == -ENOSPC || negerr == -EIO || negerr == -EFBIG ||
-	       negerr == -EDQUOT || negerr == -EPIPE;
+	       negerr == -EDQUOT || negerr == -EPIPE || negerr == -ENXIO ||
+	       negerr == -ENODEV || negerr == -ESHUTDOWN;
 }
 
 static int mk(int fd, bool flat, wr_out **ret)
@@ -56,6 +57,18 @@ bool out_is_flat(const wr_out *o)
 void out_destroy(wr_out *o)
 {
 	free(o);
+}
+
+int out_sync(wr_out *o)
+{
+	while (fsync(o->fd) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EINVAL || errno == EROFS)
+			return 0;         /* a pipe or socket (-F): nothing to sync */
+		return -errno;
+	}
+	return 0;
 }
 
 uint64_t out_bytes(const wr_out *o)

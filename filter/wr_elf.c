@@ -115,6 +115,7 @@ static int layout(const struct wr_source *s, struct wr_plan *pl, int level,
 		  struct segs *out, uint64_t *ret_pages, struct ec_err *err)
 {
 	uint64_t ps = s->page_size;
+	uint64_t no_vaddr = s->elf_class == 1 ? UINT32_MAX : UINT64_MAX;
 	struct zwin z = { .buf = NULL };
 	int r = 0;
 
@@ -171,7 +172,11 @@ static int layout(const struct wr_source *s, struct wr_plan *pl, int level,
 			if (r < 0)
 				goto nomem;
 			l.paddr += memsz;
-			l.vaddr += memsz;
+			/* all ones = "no direct-map address" (i386 highmem,
+			 * as kexec-tools writes it): every piece keeps it,
+			 * like makedumpfile for p_paddr >= MAXMEM */
+			if (l.vaddr != no_vaddr)
+				l.vaddr += memsz;
 			excluded = 0;
 			memsz = filesz = ps;
 		}
@@ -277,6 +282,12 @@ int wr_elf(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
 		while (left) {
 			size_t n = left < CHUNK ? (size_t)left : CHUNK;
 
+			if (o->cancel && *o->cancel) {
+				res->incomplete = true;
+				res->io_error = EINTR;
+				break;
+			}
+
 			r = src->read(src->ctx, pos, buf, n, err);
 			if (r == -ENODATA) {
 				/* some page of a short dropped run is absent */
@@ -296,10 +307,19 @@ int wr_elf(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
 				res->io_error = -r;
 				break;
 			}
+			uint64_t before = ec_writer_bytes(w);
+
 			r = ec_writer_data(w, buf, n, err);
 			if (r < 0) {
 				if (!wr_errno_is_space(r))
 					goto out;
+				/* a short write: the whole pages that landed count */
+				uint64_t got = ec_writer_bytes(w) - before;
+
+				if (got > n)
+					got = 0;
+				fail_done += got;
+				done += got / src->page_size;
 				res->incomplete = true;
 				res->io_error = -r;
 				break;
@@ -330,8 +350,19 @@ int wr_elf(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
 		truncate_phdrs(src, out, &sg, fail_seg, fail_done);
 		(void)ec_writer_mark_incomplete(w, &e2);
 	}
-	r = 0;
 	(void)out_end(out);
+	r = out_sync(out);
+	if (r < 0 && !res->incomplete) {
+		/* the data may not be on disk: say so in e_flags, try again */
+		struct ec_err e2;
+
+		ec_set_err(err, r, "fsync of the output");
+		res->incomplete = true;
+		res->io_error = -r;
+		(void)ec_writer_mark_incomplete(w, &e2);
+		(void)out_sync(out);
+	}
+	r = 0;
 	res->pages_written = done;
 	res->bytes = ec_writer_bytes(w);
 out:

@@ -103,6 +103,14 @@ static void stop(struct kd *k, int negerr)
 	}
 }
 
+/* A cancel request (SIGTERM/SIGINT) stops the dump like a full disk. */
+static bool cancelled(struct kd *k)
+{
+	if (k->o->cancel && *k->o->cancel)
+		stop(k, -EINTR);
+	return k->stopped;
+}
+
 /* Write descriptors whose data lies below `limit` (all of them when the data
  * flush succeeded), coalescing consecutive indices into one write. */
 static int flush_descs(struct kd *k, uint64_t limit, struct ec_err *err)
@@ -270,7 +278,7 @@ static int data_pass(struct kd *k, struct wr_plan *pl, pool *po, int pass,
 		if (r < 0)
 			break;
 		idx = pl->rank[c];
-		for (uint64_t pfn = start; pfn < end && !k->stopped; pfn++) {
+		for (uint64_t pfn = start; pfn < end && !cancelled(k); pfn++) {
 			uint64_t b = pfn - start;
 
 			if (!(pl->keep[b >> 3] & (1u << (b & 7))))
@@ -382,7 +390,8 @@ static int write_headers(struct kd *k, const struct wr_plan *pl, struct ec_err *
 	return 0;
 }
 
-/* Bitmap pass: classify every cycle once, write both bitmaps, count N. */
+/* Bitmap pass: classify every cycle once, write both bitmaps, count N.
+ * The output failing (disk full, target gone) stops the dump (k->stopped). */
 static int write_bitmaps(struct kd *k, struct wr_plan *pl, struct ec_err *err)
 {
 	uint8_t *pad = NULL;
@@ -418,10 +427,27 @@ static int write_bitmaps(struct kd *k, struct wr_plan *pl, struct ec_err *err)
 				r = out_write(k->out, pl->keep, n,
 					      k->g.off_bitmap2 + start / 8, NULL);
 		}
+		if (r < 0 && wr_errno_is_space(r)) {
+			ec_set_err(err, r, "writing the bitmaps");
+			stop(k, r);
+			return 0;
+		}
 		if (r < 0)
 			return ec_set_err(err, r, "writing the bitmaps: %s", strerror(-r));
+		if (cancelled(k))
+			return 0;
 	}
 	return 0;
+}
+
+/* status |= incomplete in block 0: an overwrite of a block already on disk,
+ * so it succeeds even on a full disk. */
+static void mark_incomplete(struct kd *k)
+{
+	uint8_t st[4];
+
+	le32(st, k->o->comp | KDUMP_ST_INCOMPLETE);
+	(void)out_write(k->out, st, 4, 424, NULL);
 }
 
 int wr_kdump(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
@@ -467,9 +493,10 @@ int wr_kdump(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
 	r = write_bitmaps(&k, &pl, err);
 	if (r < 0)
 		goto out;
-	k.total = res->pages_kept = pl.rank[pl.nr_cycles];
+	if (!k.stopped)
+		k.total = res->pages_kept = pl.rank[pl.nr_cycles];
 	k.data_off = k.wstart = k.g.off_desc + k.total * KDUMP_DESC_SIZE;
-	r = out_reserve(out, k.g.off_desc, k.total * KDUMP_DESC_SIZE);
+	r = k.stopped ? 0 : out_reserve(out, k.g.off_desc, k.total * KDUMP_DESC_SIZE);
 	if (r < 0) {
 		if (!wr_errno_is_space(r)) {
 			ec_set_err(err, r, "reserving the page descriptor table: %s",
@@ -496,13 +523,18 @@ int wr_kdump(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
 		r = flush(&k, err);
 	if (r < 0)
 		goto out;
-	if (k.stopped) {
-		uint8_t st[4];
-
-		le32(st, o->comp | KDUMP_ST_INCOMPLETE);
-		(void)out_write(out, st, 4, 424, NULL);
-	}
+	if (k.stopped)
+		mark_incomplete(&k);
 	(void)out_end(out);
+	r = out_sync(out);
+	if (r < 0 && !k.stopped) {
+		/* the data may not be on disk: say so in the header, try again */
+		ec_set_err(err, r, "fsync of the output");
+		stop(&k, r);
+		mark_incomplete(&k);
+		(void)out_sync(out);
+	}
+	r = 0;
 	res->bytes = k.stopped ? k.wstart : k.data_off;
 out:
 	pool_destroy(po);

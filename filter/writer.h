@@ -10,13 +10,16 @@
  * facts the headers need), so they can be driven by a real dump (capture/
  * cmd_save.c builds one from ec_dump + km) or by a synthetic one in tests.
  *
- * Errors: negative errno + struct ec_err. Running out of space (ENOSPC, EIO,
- * EFBIG, EDQUOT, a short write) is NOT an error: the writer stops, marks the
- * file incomplete, and returns 0 with res->incomplete set.
+ * Errors: negative errno + struct ec_err. Running out of space or losing the
+ * target (ENOSPC, EIO, EFBIG, EDQUOT, ENXIO, ENODEV, ESHUTDOWN, a short write),
+ * a failed fsync of the output, or a cancel request (opts.cancel, io_error
+ * EINTR) is NOT an error: the writer stops, marks the file incomplete, and
+ * returns 0 with res->incomplete set.
  */
 #ifndef CRASHCAP_WRITER_H
 #define CRASHCAP_WRITER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -44,6 +47,9 @@ int out_begin(wr_out *o);
 /* Flat: writes the end marker. File: nothing. */
 int out_end(wr_out *o);
 uint64_t out_bytes(const wr_out *o);     /* bytes written so far (payload) */
+/* fsync the output. 0 when the fd cannot be synced (pipe, socket: EINVAL,
+ * EROFS); otherwise 0 or the negative errno of fsync. */
+int out_sync(wr_out *o);
 void out_destroy(wr_out *o);
 /* ec_writer adapter: ctx is a wr_out *. */
 ssize_t out_ec_pwrite(void *ctx, const void *buf, size_t len, uint64_t off);
@@ -103,6 +109,10 @@ struct wr_opts {
 	uint64_t split_start, split_end;
 	void (*progress)(void *ctx, const struct wr_progress *p);
 	void *progress_ctx;
+	/* When non-NULL and set non-zero (from a signal handler), the writer
+	 * stops at the next page batch, flags the file incomplete
+	 * (io_error EINTR), syncs it and returns 0. */
+	volatile sig_atomic_t *cancel;
 };
 
 /* Defaults: kdump, no compression, level 0, 1 thread, 4 MiB-bitmap cycles,
@@ -117,6 +127,10 @@ struct wr_result {
 	bool incomplete;               /* flagged incomplete (ENOSPC ...) */
 	int io_error;                  /* the errno that stopped it, if incomplete */
 	uint64_t segments;             /* ELF: PT_LOADs written */
+	uint64_t pages_unreadable;     /* source pages that could not be read
+					* and were left out (kdump: descriptor
+					* zero; ELF: hole in the PT_LOADs) */
+	uint64_t unreadable_pfn[8];    /* the first of them */
 };
 
 int wr_kdump(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
