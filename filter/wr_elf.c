@@ -40,7 +40,17 @@ struct zwin {
 	uint8_t *buf;
 	uint64_t start, n;             /* window of pfns held in buf */
 	uint64_t lim;                  /* never read at or past this pfn */
+	uint8_t bad[ZWIN / 8];         /* pages of the window that cannot be read */
 };
+
+static void note_unreadable(struct wr_result *res, uint64_t pfn, int negerr)
+{
+	if (res->pages_unreadable < sizeof(res->unreadable_pfn) / sizeof(res->unreadable_pfn[0]))
+		res->unreadable_pfn[res->pages_unreadable] = pfn;
+	res->pages_unreadable++;
+	if (!res->io_error)
+		res->io_error = -negerr;
+}
 
 static bool page_zero(const uint8_t *p, size_t len)
 {
@@ -53,8 +63,10 @@ static bool page_zero(const uint8_t *p, size_t len)
 	return acc == 0;
 }
 
+/* *ret: the page is all zeros; *ret_bad: it cannot be read (-ENOMEM is the
+ * only fatal error). */
 static int is_zero(const struct wr_source *s, struct zwin *z, uint64_t pfn,
-		   bool *ret, struct ec_err *err)
+		   bool *ret, bool *ret_bad, struct ec_err *err)
 {
 	uint32_t ps = s->page_size;
 	int r;
@@ -64,14 +76,20 @@ static int is_zero(const struct wr_source *s, struct zwin *z, uint64_t pfn,
 
 		if (pfn + n > z->lim)
 			n = z->lim - pfn;
+		memset(z->bad, 0, sizeof(z->bad));
 		r = s->read(s->ctx, pfn * ps, z->buf, n * ps, err);
-		if (r == -ENODATA) {
+		if (r < 0 && r != -ENOMEM) {
+			/* partly present or partly unreadable: page by page */
 			for (uint64_t i = 0; i < n; i++) {
 				r = s->read(s->ctx, (pfn + i) * ps, z->buf + i * ps, ps, err);
 				if (r == -ENODATA)
 					memset(z->buf + i * ps, 0, ps), r = 0;
-				if (r < 0)
+				if (r == -ENOMEM)
 					break;
+				if (r < 0) {
+					z->bad[i >> 3] |= (uint8_t)(1u << (i & 7));
+					r = 0;
+				}
 			}
 		}
 		if (r < 0)
@@ -79,17 +97,18 @@ static int is_zero(const struct wr_source *s, struct zwin *z, uint64_t pfn,
 		z->start = pfn;
 		z->n = n;
 	}
-	*ret = page_zero(z->buf + (pfn - z->start) * ps, ps);
+	*ret_bad = wr_bit(z->bad, pfn - z->start);
+	*ret = !*ret_bad && page_zero(z->buf + (pfn - z->start) * ps, ps);
 	return 0;
 }
 
 static int dumpable(const struct wr_source *s, struct wr_plan *pl, struct zwin *z,
-		    int level, uint64_t pfn, bool *ret, struct ec_err *err)
+		    int level, uint64_t pfn, bool *ret, bool *ret_bad, struct ec_err *err)
 {
 	uint64_t start, end;
 	int r;
 
-	*ret = false;
+	*ret = *ret_bad = false;
 	if (pfn >= pl->max_mapnr)
 		return 0;
 	r = wr_plan_cycle(pl, pfn / pl->cycle, &start, &end, err);
@@ -100,19 +119,22 @@ static int dumpable(const struct wr_source *s, struct wr_plan *pl, struct zwin *
 	if (level & 1) {
 		bool zero;
 
-		r = is_zero(s, z, pfn, &zero, err);
+		r = is_zero(s, z, pfn, &zero, ret_bad, err);
 		if (r < 0)
 			return r;
-		*ret = !zero;
+		*ret = !zero && !*ret_bad;
 		return 0;
 	}
 	*ret = true;
 	return 0;
 }
 
-/* The segment layout of makedumpfile's write_elf_pages_cyclic(). */
+/* The segment layout of makedumpfile's write_elf_pages_cyclic(). A page
+ * found unreadable here (only zero detection reads, dump level bit 1) is
+ * left out and always ends its segment, so the file has a hole there. */
 static int layout(const struct wr_source *s, struct wr_plan *pl, int level,
-		  struct segs *out, uint64_t *ret_pages, struct ec_err *err)
+		  struct segs *out, uint64_t *ret_pages, struct wr_result *res,
+		  struct ec_err *err)
 {
 	uint64_t ps = s->page_size;
 	uint64_t no_vaddr = s->elf_class == 1 ? UINT32_MAX : UINT64_MAX;
@@ -130,6 +152,8 @@ static int layout(const struct wr_source *s, struct wr_plan *pl, int level,
 		uint64_t pfn_start = l.paddr / ps, pfn_end = (l.paddr + l.memsz) / ps;
 		uint64_t frac_head = ps - l.paddr % ps, frac_tail = (l.paddr + l.memsz) % ps;
 		uint64_t excluded = 0, memsz = 0, filesz = 0;
+		bool hole = false;             /* the excluded run holds a lost page */
+		uint64_t hole_memsz = 0;       /* memsz up to the first lost page */
 
 		if (l.paddr == UINT64_MAX)
 			continue;
@@ -143,11 +167,17 @@ static int layout(const struct wr_source *s, struct wr_plan *pl, int level,
 		z.lim = pfn_end;
 		for (uint64_t pfn = pfn_start; pfn < pfn_end; pfn++) {
 			uint64_t sz = (pfn == pfn_end - 1 && frac_tail) ? frac_tail : ps;
-			bool keep;
+			bool keep, bad;
 
-			r = dumpable(s, pl, &z, level, pfn, &keep, err);
+			r = dumpable(s, pl, &z, level, pfn, &keep, &bad, err);
 			if (r < 0)
 				goto out;
+			if (bad) {
+				note_unreadable(res, pfn, -EIO);
+				if (!hole)
+					hole_memsz = memsz;
+				hole = true;
+			}
 			if (!keep) {
 				excluded++;
 				memsz += sz;
@@ -159,14 +189,16 @@ static int layout(const struct wr_source *s, struct wr_plan *pl, int level,
 				filesz += sz;
 				continue;
 			}
-			if (excluded < PFN_EXCLUDED) {
+			if (excluded < PFN_EXCLUDED && !hole) {
 				memsz += sz;
 				filesz += ps * excluded + sz;
 				*ret_pages += excluded;
 				excluded = 0;
 				continue;
 			}
-			l.memsz = memsz;
+			/* p_memsz stops before a lost page, so readers
+			 * report it missing rather than zero-fill it */
+			l.memsz = hole ? hole_memsz : memsz;
 			l.filesz = filesz;
 			r = seg_add(out, &l);
 			if (r < 0)
@@ -178,9 +210,10 @@ static int layout(const struct wr_source *s, struct wr_plan *pl, int level,
 			if (l.vaddr != no_vaddr)
 				l.vaddr += memsz;
 			excluded = 0;
+			hole = false;
 			memsz = filesz = ps;
 		}
-		l.memsz = memsz;
+		l.memsz = hole ? hole_memsz : memsz;
 		l.filesz = filesz;
 		r = seg_add(out, &l);
 		if (r < 0)
@@ -238,6 +271,7 @@ int wr_elf(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
 	ec_writer *w = NULL;
 	uint8_t *buf = NULL;
 	uint64_t done = 0, total = 0, fail_done = 0;
+	bool zeroed = false;
 	size_t fail_seg = 0;
 	int r;
 
@@ -245,7 +279,7 @@ int wr_elf(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
 	r = wr_plan_init(&pl, src, o, false, err);
 	if (r < 0)
 		return r;
-	r = layout(src, &pl, o->dump_level, &sg, &total, err);
+	r = layout(src, &pl, o->dump_level, &sg, &total, res, err);
 	if (r < 0)
 		goto out;
 	res->pages_kept = total;
@@ -289,24 +323,28 @@ int wr_elf(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
 			}
 
 			r = src->read(src->ctx, pos, buf, n, err);
-			if (r == -ENODATA) {
-				/* some page of a short dropped run is absent */
+			if (r < 0 && r != -ENOMEM) {
+				/* some page is absent (a short dropped run) or
+				 * unreadable (not seen by the layout pass): zeros
+				 * in its place, logged, the file flagged incomplete */
 				for (size_t q = 0; q < n; q += src->page_size) {
 					size_t m = n - q < src->page_size ? n - q : src->page_size;
 
 					r = src->read(src->ctx, pos + q, buf + q, m, err);
 					if (r == -ENODATA)
 						memset(buf + q, 0, m), r = 0;
-					if (r < 0)
+					if (r == -ENOMEM)
 						break;
+					if (r < 0) {
+						memset(buf + q, 0, m);
+						note_unreadable(res, (pos + q) / src->page_size, r);
+						zeroed = true;
+						r = 0;
+					}
 				}
 			}
-			if (r < 0) {
-				/* unreadable source: keep what is written */
-				res->incomplete = true;
-				res->io_error = -r;
-				break;
-			}
+			if (r < 0)
+				goto out;
 			uint64_t before = ec_writer_bytes(w);
 
 			r = ec_writer_data(w, buf, n, err);
@@ -349,7 +387,16 @@ int wr_elf(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
 
 		truncate_phdrs(src, out, &sg, fail_seg, fail_done);
 		(void)ec_writer_mark_incomplete(w, &e2);
+	} else if (res->pages_unreadable) {
+		/* pages left out (holes) or written as zeros: not the full dump */
+		struct ec_err e2;
+
+		res->incomplete = true;
+		if (!res->io_error)
+			res->io_error = EIO;
+		(void)ec_writer_mark_incomplete(w, &e2);
 	}
+	(void)zeroed;
 	(void)out_end(out);
 	r = out_sync(out);
 	if (r < 0 && !res->incomplete) {
