@@ -298,6 +298,40 @@ static int do_load(struct kd *kd, const char *kernel, const char *initrd, const 
 	return 0;
 }
 
+/* The capture initrd carries the ssh key: refuse one others can read or replace,
+ * as ssh itself does ("UNPROTECTED PRIVATE KEY FILE"), before it is copied. */
+static int check_sshkey(const struct kd *kd)
+{
+	const char *key = kd->conf.sshkey;
+	struct stat st;
+	bool ssh = false;
+
+	for (size_t i = 0; i < kd->conf.n_targets; i++)
+		ssh |= kd->conf.targets[i].type == KC_T_SSH;
+	if (!ssh)
+		return 0;
+	if (stat(key, &st) < 0) {
+		fprintf(stderr, "kdumpctl: sshkey %s: %s (run 'kdumpctl propagate' first)\n",
+			key, strerror(errno));
+		return -ENOENT;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "kdumpctl: sshkey %s is not a regular file\n", key);
+		return -EINVAL;
+	}
+	if (st.st_mode & 077) {
+		fprintf(stderr, "kdumpctl: sshkey %s has mode %04o: it must not be accessible "
+			"by group or others (chmod 600 %s)\n", key, (unsigned)(st.st_mode & 07777), key);
+		return -EPERM;
+	}
+	if (st.st_uid != geteuid()) {
+		fprintf(stderr, "kdumpctl: sshkey %s is owned by uid %u, not by uid %u\n",
+			key, (unsigned)st.st_uid, (unsigned)geteuid());
+		return -EPERM;
+	}
+	return 0;
+}
+
 static int cmd_start(struct kd *kd, bool force_build)
 {
 	char *cmdline = NULL;
@@ -316,6 +350,9 @@ static int cmd_start(struct kd *kd, bool force_build)
 			kd->kernel, strerror(errno));
 		return -ENOENT;
 	}
+	r = check_sshkey(kd);
+	if (r < 0)
+		return r;
 	r = kd_initrd_ensure(kd, force_build, &built);
 	if (r < 0)
 		return r;

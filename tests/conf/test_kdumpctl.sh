@@ -163,5 +163,16 @@ PATH=$T/bin:$PATH KDUMP_CONF=$T/ssh.conf $K propagate > $T/out 2>&1
 ok $([ "$(wc -l < $T/keygen.log)" = 1 ]; echo $?) "propagate keeps an existing key"
 $K propagate > $T/out 2>&1
 ok $(grep -q 'no ssh target' $T/out; echo $?) "propagate without ssh targets says so"
+# sshkey permissions: start refuses a key that group/others can read
+echo 0 > $R/sys/kernel/kexec_crash_loaded
+printf 'ssh kdump@10.0.2.2\nsshkey %s/skey\ncore_collector makedumpfile -F -l -d 31\n' $T > $T/sshk.conf
+KDUMP_CONF=$T/sshk.conf $K start > $T/out 2>&1; rc=$?
+ok $([ $rc != 0 ] && grep -q 'propagate' $T/out; echo $?) "start with a missing sshkey fails and points at propagate"
+echo key > $T/skey; chmod 644 $T/skey
+KDUMP_CONF=$T/sshk.conf $K start > $T/out 2>&1; rc=$?
+ok $([ $rc != 0 ] && grep -q 'mode 0644' $T/out; echo $?) "start refuses a group/world-readable sshkey"
+chmod 600 $T/skey
+KDUMP_CONF=$T/sshk.conf $K start > $T/out 2>&1; rc=$?
+ok $([ $rc = 0 ]; echo $?) "start accepts a 0600 sshkey"
 echo "1..$n"
 [ $failed = 0 ]
