@@ -281,9 +281,7 @@ print(b"686-pae" in bytes(k.read(kdumpfile.KDUMP_KVADDR, uts, 400)))
                        text=True).stdout if r.returncode == 0 else r.stdout
     ok(r.returncode == 0 and o.strip() == "True",
        "%s: crashcap save -E -d 31: libkdumpfile reads init_uts_ns by virtual address (ELF32 output)%s"
-       % (name, "" if r.returncode == 0 else ": " + r.stdout.strip()),
-       todo="filter/wr_elf.c advances p_vaddr -1 (highmem) of split segments past 32 bits"
-       if "highmem" in name else None)
+       % (name, "" if r.returncode == 0 else ": " + r.stdout.strip()))
 
 
 def main():
