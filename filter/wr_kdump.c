@@ -231,11 +231,58 @@ static int drain_one(struct kd *k, pool *pl, uint64_t *done, struct ec_err *err)
 	return r;
 }
 
-/* Read the job's pages (runs of consecutive pfns in one call each). */
+/* A source page that cannot be read: its descriptor stays zero (a lost
+ * page, as in an incomplete dump), the file is flagged incomplete at the end,
+ * the dump goes on. */
+static void lost_page(struct kd *k, uint64_t pfn, int negerr)
+{
+	struct wr_result *res = k->res;
+
+	if (res->pages_unreadable < sizeof(res->unreadable_pfn) / sizeof(res->unreadable_pfn[0]))
+		res->unreadable_pfn[res->pages_unreadable] = pfn;
+	res->pages_unreadable++;
+	if (!res->incomplete) {
+		res->incomplete = true;
+		res->io_error = -negerr;
+	}
+}
+
+#define PAGE_BAD UINT32_MAX            /* pool_page.size of an unreadable page */
+
+/* Read the run [i, e) of the job page by page: absent = zeros, unreadable =
+ * marked PAGE_BAD. Only out-of-memory is fatal. */
+static int read_pages(struct kd *k, struct pool_job *j, unsigned i, unsigned e,
+		      struct ec_err *err)
+{
+	uint32_t ps = k->src->page_size;
+
+	for (unsigned q = i; q < e; q++) {
+		int r = k->src->read(k->src->ctx, j->pages[q].pfn * ps,
+				     j->in + (size_t)q * ps, ps, err);
+
+		if (r == -ENODATA)
+			memset(j->in + (size_t)q * ps, 0, ps), r = 0;
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0) {
+			j->pages[q].size = PAGE_BAD;
+			lost_page(k, j->pages[q].pfn, r);
+		}
+	}
+	return 0;
+}
+
+/* Read the job's pages (runs of consecutive pfns in one call each). A run
+ * that fails is read again page by page; pages that still fail are taken
+ * out of the job (their descriptors stay zero). */
 static int read_job(struct kd *k, struct pool_job *j, struct ec_err *err)
 {
 	uint32_t ps = k->src->page_size;
-	unsigned i = 0;
+	unsigned i = 0, w = 0;
+	bool bad = false;
+
+	for (unsigned q = 0; q < j->n; q++)
+		j->pages[q].size = 0;
 
 	while (i < j->n) {
 		unsigned e = i + 1;
@@ -245,21 +292,29 @@ static int read_job(struct kd *k, struct pool_job *j, struct ec_err *err)
 			e++;
 		r = k->src->read(k->src->ctx, j->pages[i].pfn * ps,
 				 j->in + (size_t)i * ps, (size_t)(e - i) * ps, err);
-		if (r == -ENODATA) {
-			/* a partly present run: read page by page, absent = 0 */
-			for (unsigned q = i; q < e; q++) {
-				r = k->src->read(k->src->ctx, j->pages[q].pfn * ps,
-						 j->in + (size_t)q * ps, ps, err);
-				if (r == -ENODATA)
-					memset(j->in + (size_t)q * ps, 0, ps), r = 0;
-				if (r < 0)
-					return r;
-			}
-		}
-		if (r < 0)
+		if (r == -ENOMEM)
 			return r;
+		if (r < 0) {
+			/* partly present or partly unreadable: page by page */
+			r = read_pages(k, j, i, e, err);
+			if (r < 0)
+				return r;
+			bad = true;
+		}
 		i = e;
 	}
+	if (!bad)
+		return 0;
+	for (unsigned q = 0; q < j->n; q++) {
+		if (j->pages[q].size == PAGE_BAD)
+			continue;
+		if (w != q) {
+			j->pages[w] = j->pages[q];
+			memcpy(j->in + (size_t)w * ps, j->in + (size_t)q * ps, ps);
+		}
+		w++;
+	}
+	j->n = w;
 	return 0;
 }
 
@@ -523,7 +578,7 @@ int wr_kdump(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
 		r = flush(&k, err);
 	if (r < 0)
 		goto out;
-	if (k.stopped)
+	if (res->incomplete)
 		mark_incomplete(&k);
 	(void)out_end(out);
 	r = out_sync(out);
