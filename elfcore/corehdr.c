@@ -11,30 +11,12 @@
 #include <elf.h>
 #include "priv.h"
 
-void ec__put_ehdr(uint8_t *b, int cls, uint16_t machine, size_t nphdr, uint64_t *ret_shoff);
 
+/* A PT_NOTE/PT_LOAD of the elfcorehdr: filesz = memsz, p_align 0. */
 static void phdr(uint8_t *b, bool is64, uint32_t type, uint64_t off, uint64_t vaddr,
 		 uint64_t paddr, uint64_t size, uint32_t flags)
 {
-	if (is64) {
-		ec_put32(b, type);
-		ec_put32(b + 4, flags);
-		ec_put64(b + 8, off);
-		ec_put64(b + 16, vaddr);
-		ec_put64(b + 24, paddr);
-		ec_put64(b + 32, size);
-		ec_put64(b + 40, size);
-		ec_put64(b + 48, 0);
-	} else {
-		ec_put32(b, type);
-		ec_put32(b + 4, (uint32_t)off);
-		ec_put32(b + 8, (uint32_t)vaddr);
-		ec_put32(b + 12, (uint32_t)paddr);
-		ec_put32(b + 16, (uint32_t)size);
-		ec_put32(b + 20, (uint32_t)size);
-		ec_put32(b + 24, flags);
-		ec_put32(b + 28, 0);
-	}
+	ec__put_phdr(b, is64, type, flags, off, vaddr, paddr, size, size, 0);
 }
 
 int ec_corehdr_build(const struct ec_corehdr_params *p, void **ret_buf, size_t *ret_len,

@@ -152,4 +152,9 @@ static inline void ec_put64(void *p, uint64_t v)
 		b[i] = (uint8_t)(v >> 8 * i);
 }
 
+/* ELF header and program header encoders shared by writer.c and corehdr.c. */
+void ec__put_ehdr(uint8_t *b, int cls, uint16_t machine, size_t nphdr, uint64_t *ret_shoff);
+void ec__put_phdr(uint8_t *b, bool is64, uint32_t type, uint32_t flags, uint64_t off,
+		  uint64_t vaddr, uint64_t paddr, uint64_t filesz, uint64_t memsz, uint64_t align);
+
 #endif

@@ -116,8 +116,8 @@ int ec_writer_create(const struct ec_writer_params *p, const struct ec_writer_op
 	return 0;
 }
 
-static void put_phdr(uint8_t *b, bool is64, uint32_t type, uint32_t flags, uint64_t off,
-		     uint64_t vaddr, uint64_t paddr, uint64_t filesz, uint64_t memsz, uint64_t align)
+void ec__put_phdr(uint8_t *b, bool is64, uint32_t type, uint32_t flags, uint64_t off,
+		  uint64_t vaddr, uint64_t paddr, uint64_t filesz, uint64_t memsz, uint64_t align)
 {
 	if (is64) {
 		ec_put32(b, type);
@@ -141,7 +141,6 @@ static void put_phdr(uint8_t *b, bool is64, uint32_t type, uint32_t flags, uint6
 }
 
 /* Ehdr at b; shared with the elfcorehdr builder. */
-void ec__put_ehdr(uint8_t *b, int cls, uint16_t machine, size_t nphdr, uint64_t *ret_shoff);
 void ec__put_ehdr(uint8_t *b, int cls, uint16_t machine, size_t nphdr, uint64_t *ret_shoff)
 {
 	bool is64 = cls == ELFCLASS64, xnum = nphdr >= PN_XNUM;
@@ -199,11 +198,11 @@ int ec_writer_begin(ec_writer *w, struct ec_err *err)
 	if (!b)
 		return ec_set_err(err, -ENOMEM, "out of memory");
 	ec__put_ehdr(b, w->p.elf_class, w->p.machine, w->nphdr, NULL);
-	put_phdr(b + eh, is64, PT_NOTE, 0, w->notes_off, 0, 0, w->p.notes_len, w->p.notes_len,
+	ec__put_phdr(b + eh, is64, PT_NOTE, 0, w->notes_off, 0, 0, w->p.notes_len, w->p.notes_len,
 		 w->p.note_align);
 	for (size_t i = 0; i < w->p.nr_loads; i++) {
 		const struct ec_load *l = &w->loads[i];
-		put_phdr(b + eh + (i + 1) * ph, is64, PT_LOAD, l->flags, l->offset, l->vaddr,
+		ec__put_phdr(b + eh + (i + 1) * ph, is64, PT_LOAD, l->flags, l->offset, l->vaddr,
 			 l->paddr, l->filesz, l->memsz, 0);
 	}
 	r = put_all(w, b, (size_t)w->hdr_len, 0, err);
