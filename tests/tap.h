@@ -35,6 +35,19 @@ static void diag(const char *fmt, ...)
 	printf("\n");
 }
 
+/* First line of a text test input ('\n' shown as '|'), for a TAP description. */
+__attribute__((unused))
+static const char *first_line(const char *t)
+{
+	static char b[48];
+	size_t i = 0;
+
+	for (; t[i] && i < sizeof(b) - 1; i++)
+		b[i] = t[i] == '\n' ? '|' : t[i];
+	b[i] = '\0';
+	return b;
+}
+
 __attribute__((unused))
 static int tap_done(void)
 {

@@ -7,18 +7,6 @@
 #include "kdumpconf.h"
 #include "tap.h"
 
-/* First line of a test input, for the TAP description. */
-static const char *first_line(const char *t)
-{
-	static char b[48];
-	size_t i = 0;
-
-	for (; t[i] && i < sizeof(b) - 1; i++)
-		b[i] = t[i] == '\n' ? '|' : t[i];
-	b[i] = '\0';
-	return b;
-}
-
 static int parse(const char *text, struct kdump_conf *c, struct ec_err *err)
 {
 	memset(err, 0, sizeof(*err));
