@@ -82,27 +82,6 @@ static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-/* Read up to len bytes, stopping only at EOF; returns bytes read or -errno. */
-static ssize_t read_full(int fd, void *buf, size_t len)
-{
-	uint8_t *p = buf;
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(fd, p + got, len - got);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
 /* The 4096-byte makedumpfile flattened header (formats.md §3). */
 #define FLAT_HDR_SIZE 4096
 static void flat_header(uint8_t *h)
@@ -159,7 +138,7 @@ int crypt_key_load(const char *path, uint8_t ret_key[CRYPT_KEY_BYTES],
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return ec_set_err(err, -errno, "%s: %s", path, strerror(errno));
-	n = read_full(fd, text, sizeof(text) - 1);
+	n = ec_read_full(fd, text, sizeof(text) - 1);
 	close(fd);
 	if (n < 0)
 		return ec_set_err(err, (int)n, "%s: %s", path, strerror((int)-n));
@@ -592,7 +571,7 @@ int crypt_decrypt(int in_fd, const uint8_t sk[CRYPT_KEY_BYTES], int out_fd,
 
 	if ((r = sodium_ready(err)) < 0)
 		return r;
-	n = read_full(in_fd, hdr, sizeof(hdr));
+	n = ec_read_full(in_fd, hdr, sizeof(hdr));
 	if (n < 0)
 		return ec_set_err(err, (int)n, "reading header: %s", strerror((int)-n));
 	if (n < 8 || memcmp(hdr, CRYPT_MAGIC, 8))
@@ -650,7 +629,7 @@ int crypt_decrypt(int in_fd, const uint8_t sk[CRYPT_KEY_BYTES], int out_fd,
 		uint8_t lenb[4];
 		uint32_t clen;
 
-		n = read_full(in_fd, lenb, 4);
+		n = ec_read_full(in_fd, lenb, 4);
 		if (n < 0) {
 			r = ec_set_err(err, (int)n, "reading at offset %llu: %s",
 				       (unsigned long long)in_off, strerror((int)-n));
@@ -671,7 +650,7 @@ int crypt_decrypt(int in_fd, const uint8_t sk[CRYPT_KEY_BYTES], int out_fd,
 				       (unsigned long long)s.chunks, (unsigned long long)in_off, clen);
 			goto out;
 		}
-		n = read_full(in_fd, cbuf, clen);
+		n = ec_read_full(in_fd, cbuf, clen);
 		if (n < 0) {
 			r = ec_set_err(err, (int)n, "reading at offset %llu: %s",
 				       (unsigned long long)in_off, strerror((int)-n));
@@ -705,7 +684,7 @@ int crypt_decrypt(int in_fd, const uint8_t sk[CRYPT_KEY_BYTES], int out_fd,
 			uint8_t extra;
 
 			s.final_seen = true;
-			n = read_full(in_fd, &extra, 1);
+			n = ec_read_full(in_fd, &extra, 1);
 			if (n != 0) {
 				r = ec_set_err(err, -EBADMSG,
 					       "data after the final chunk at offset %llu",

@@ -156,6 +156,9 @@ const struct ec_prpsinfo *ec_prpsinfo(const ec_dump *d);
 /* Flattened format (-F): copy the records of in_fd (a file or pipe, read
  * sequentially) to their offsets in out_fd (seekable), which is extended to
  * the end of the last record. Requires the end marker. */
+/* Read until len bytes or end of file (retrying EINTR and short reads);
+ * returns the bytes read (< len only at EOF) or a negative errno. */
+ssize_t ec_read_full(int fd, void *buf, size_t len);
 int ec_flat_reassemble(int in_fd, int out_fd, struct ec_err *err);
 
 /* ---- VMCOREINFO ---- */

@@ -217,13 +217,14 @@ int ec__flat_map(struct ec_io *io, struct ec_err *err)
 	return 0;
 }
 
-static int read_full(int fd, void *buf, size_t len, size_t *ret_got)
+ssize_t ec_read_full(int fd, void *buf, size_t len)
 {
 	uint8_t *p = buf;
 	size_t got = 0;
 
 	while (got < len) {
 		ssize_t n = read(fd, p + got, len - got);
+
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -233,7 +234,16 @@ static int read_full(int fd, void *buf, size_t len, size_t *ret_got)
 			break;
 		got += (size_t)n;
 	}
-	*ret_got = got;
+	return (ssize_t)got;
+}
+
+static int read_full(int fd, void *buf, size_t len, size_t *ret_got)
+{
+	ssize_t n = ec_read_full(fd, buf, len);
+
+	*ret_got = n < 0 ? 0 : (size_t)n;
+	if (n < 0)
+		return (int)n;
 	return 0;
 }
 
