@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Capture targets that are not a mounted directory: raw diskdump partition,
  * ssh (flattened stream into `cat`); and the real machine operations. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cap_internal.h"
@@ -398,28 +402,101 @@ static int real_wait_device(void *ctx, const char *spec, int timeout_s,
 	return 0;
 }
 
+static bool nfs_net_error(int e)
+{
+	return e == ECONNREFUSED || e == ENETUNREACH || e == EHOSTUNREACH || e == ETIMEDOUT ||
+	       e == ECONNRESET;
+}
+
+static void modprobe_quiet(const char *mod)
+{
+	char *argv[] = { (char *)"modprobe", (char *)"-q", (char *)mod, NULL };
+	struct ec_err e2;
+
+	cap_run_cmd(argv, -1, -1, -1, -1, &e2);
+}
+
+/* NFS with mount(2) itself (no mount.nfs needed in the initrd): v4.2, 4.1,
+ * 4.0, then v3; network errors (link still coming up, server not yet
+ * answering) retry the whole list for up to 60 s. A server name that cannot
+ * be resolved here falls back to the mount helper when there is one. */
+static int nfs_mount(const char *spec, const char *mnt, struct ec_err *err)
+{
+	char host[256], exp[PATH_MAX], addr[INET6_ADDRSTRLEN] = "", fstype[8], opts[512];
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	struct timespec t0, now;
+	int r, e = EIO;
+
+	r = cap_nfs_split(spec, host, sizeof(host), exp, sizeof(exp), err);
+	if (r < 0)
+		return r;
+	if (getaddrinfo(host, NULL, &hints, &ai) == 0 && ai) {
+		const void *a = ai->ai_family == AF_INET6 ?
+			(const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr :
+			(const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+
+		if (!inet_ntop(ai->ai_family, a, addr, sizeof(addr)))
+			addr[0] = 0;
+	}
+	if (ai)
+		freeaddrinfo(ai);
+	if (!addr[0]) {
+		if (access("/sbin/mount.nfs", X_OK) == 0 || access("/usr/sbin/mount.nfs", X_OK) == 0) {
+			char *argv[] = { (char *)"mount", (char *)"-t", (char *)"nfs", (char *)"-o",
+					 (char *)"nolock", (char *)spec, (char *)mnt, NULL };
+			int rc = cap_run_cmd(argv, -1, -1, -1, -1, err);
+
+			return rc == 0 ? 0 : ec_set_err(err, -EIO, "mount -t nfs %s: exit %d", spec, rc);
+		}
+		return ec_set_err(err, -EHOSTUNREACH, "nfs server '%s': cannot resolve the name "
+				  "(and no mount.nfs)", host);
+	}
+	modprobe_quiet("nfsv4");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		bool net = false;
+
+		for (int i = 0; cap_nfs_attempt(i, addr, fstype, sizeof(fstype), opts, sizeof(opts)) == 0; i++) {
+			if (mount(spec, mnt, fstype, 0, opts) == 0)
+				return 0;
+			e = errno;
+			if (e == ENODEV) {
+				modprobe_quiet(i < 3 ? "nfsv4" : "nfsv3");
+				if (mount(spec, mnt, fstype, 0, opts) == 0)
+					return 0;
+				e = errno;
+			}
+			ec_set_err(err, -e, "mount -t %s -o %s %s: %s", fstype, opts, spec, strerror(e));
+			if (nfs_net_error(e)) {
+				net = true;
+				break;
+			}
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (!net || now.tv_sec - t0.tv_sec >= 60)
+			return -e;
+		sleep(1);
+	}
+}
+
 static int real_mount(void *ctx, const char *fstype, const char *dev, const char *mnt,
 		      struct ec_err *err)
 {
-	if (!strcmp(fstype, "nfs") || !strcmp(fstype, "nfs4")) {
-		char *argv[] = { (char *)"mount", (char *)"-t", (char *)fstype, (char *)"-o",
-				 (char *)"nolock", (char *)dev, (char *)mnt, NULL };
-		int rc = cap_run_cmd(argv, -1, -1, -1, -1, err);
+	if (!strcmp(fstype, "nfs") || !strcmp(fstype, "nfs4"))
+		return nfs_mount(dev, mnt, err);
+	int e;
 
-		return rc == 0 ? 0 : ec_set_err(err, -EIO, "mount -t %s %s: exit %d", fstype, dev, rc);
-	}
 	if (mount(dev, mnt, fstype, 0, NULL) == 0)
 		return 0;
-	if (errno == ENODEV) {
-		char *argv[] = { (char *)"modprobe", (char *)fstype, NULL };
-		struct ec_err e2;
-
+	e = errno;
+	if (e == ENODEV) {
 		/* The kernel asks modprobe itself, but not from every initrd. */
-		cap_run_cmd(argv, -1, -1, -1, -1, &e2);
+		modprobe_quiet(fstype);
 		if (mount(dev, mnt, fstype, 0, NULL) == 0)
 			return 0;
+		e = errno;
 	}
-	return ec_set_err(err, -errno, "%s", strerror(errno));
+	return ec_set_err(err, -e, "%s", strerror(e));
 }
 
 static void real_umount(void *ctx, const char *mnt)

@@ -33,6 +33,56 @@ void cap_hostname(char *out, size_t outsz)
 		snprintf(out, outsz, "localhost");
 }
 
+int cap_nfs_split(const char *spec, char *ret_host, size_t hostsz, char *ret_export,
+		  size_t exportsz, struct ec_err *err)
+{
+	const char *h = spec, *colon;
+	size_t hl;
+
+	if (spec[0] == '[') {
+		const char *rb = strchr(spec, ']');
+
+		if (!rb || rb[1] != ':')
+			return ec_set_err(err, -EINVAL, "nfs target '%s': expected [address]:/export", spec);
+		h = spec + 1;
+		hl = (size_t)(rb - h);
+		colon = rb + 1;
+	} else {
+		colon = strchr(spec, ':');
+		if (!colon)
+			return ec_set_err(err, -EINVAL, "nfs target '%s': expected host:/export", spec);
+		hl = (size_t)(colon - spec);
+	}
+	if (!hl || colon[1] != '/')
+		return ec_set_err(err, -EINVAL, "nfs target '%s': expected host:/export", spec);
+	if (hl >= hostsz || strlen(colon + 1) >= exportsz)
+		return ec_set_err(err, -ENAMETOOLONG, "nfs target '%s': too long", spec);
+	memcpy(ret_host, h, hl);
+	ret_host[hl] = 0;
+	snprintf(ret_export, exportsz, "%s", colon + 1);
+	return 0;
+}
+
+int cap_nfs_attempt(int attempt, const char *addr, char *ret_fstype, size_t fstypesz,
+		    char *ret_opts, size_t optsz)
+{
+	static const char *const v4[] = { "4.2", "4.1", "4.0" };
+	int n;
+
+	if (attempt < 0 || attempt > 3)
+		return -ENOENT;
+	if (attempt < 3) {
+		snprintf(ret_fstype, fstypesz, "nfs4");
+		n = snprintf(ret_opts, optsz, "vers=%s,addr=%s", v4[attempt], addr);
+	} else {
+		/* v3: the kernel asks the server's rpcbind for mountd itself;
+		 * no statd in a capture initrd, so no NLM locking. */
+		snprintf(ret_fstype, fstypesz, "nfs");
+		n = snprintf(ret_opts, optsz, "vers=3,nolock,addr=%s", addr);
+	}
+	return n < 0 || (size_t)n >= optsz ? -ENAMETOOLONG : 0;
+}
+
 int cap_open_dir(int dirfd, const char *path, bool create, int *ret_fd, struct ec_err *err)
 {
 	char comp[256];

@@ -41,6 +41,18 @@ int cap_flat_reassemble(cap_read_fn rd, void *ctx, int out_fd, bool *ret_truncat
  * status |= 8 (seed 004). -ENOMSG when the file is neither. */
 int cap_mark_incomplete(int fd, struct ec_err *err);
 
+/* NFS target "host:/export" (host may be "[v6addr]"): the server part
+ * (brackets removed) into ret_host and the export path into ret_export.
+ * -EINVAL when there is no ':' followed by an absolute path. */
+int cap_nfs_split(const char *spec, char *ret_host, size_t hostsz, char *ret_export,
+		  size_t exportsz, struct ec_err *err);
+
+/* The mount(2) attempts for an NFS target whose server address is `addr`
+ * (numeric): attempt 0.. gives the filesystem type and the option string
+ * (NFSv4.2, v4.1, v4.0, then v3 without locking). -ENOENT past the last. */
+int cap_nfs_attempt(int attempt, const char *addr, char *ret_fstype, size_t fstypesz,
+		    char *ret_opts, size_t optsz);
+
 /* Host name for dump directory names: uname nodename, or "localhost". */
 void cap_hostname(char *out, size_t outsz);
 

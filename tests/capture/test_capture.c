@@ -130,6 +130,7 @@ struct fake {
 	int actions[8];
 	size_t n_actions;
 	int mounts;
+	char last_fstype[16];
 };
 
 static int f_wait(void *ctx, const char *spec, int timeout_s, char *ret, size_t n, struct ec_err *err)
@@ -146,7 +147,18 @@ static int f_wait(void *ctx, const char *spec, int timeout_s, char *ret, size_t 
 static int f_mount(void *ctx, const char *fstype, const char *dev, const char *mnt, struct ec_err *err)
 {
 	struct fake *f = ctx;
+	char nfsdev[600];
 
+	snprintf(f->last_fstype, sizeof(f->last_fstype), "%s", fstype);
+	if (!strcmp(fstype, "nfs")) {
+		/* "server:/export" is the directory tmp/nfs-export. */
+		const char *c = strstr(dev, ":/");
+
+		if (!c)
+			return ec_set_err(err, -EINVAL, "nfs source %s", dev);
+		snprintf(nfsdev, sizeof(nfsdev), "%s/nfs-%s", tmp, c + 2);
+		dev = nfsdev;
+	}
 	if (rename(dev, mnt) < 0)
 		return ec_set_err(err, -errno, "rename %s %s: %s", dev, mnt, strerror(errno));
 	f->mounts++;
@@ -319,6 +331,56 @@ static void test_simple(void)
 	ok(mode_of("dev-a/var/crash/%s/vmcore", DIRNAME) == 0600, "vmcore 0600");
 	ok(f.n_actions == 1 && f.actions[0] == KC_ACT_POWEROFF, "final_action poweroff taken");
 	ok(f.mounts == 1, "one mount");
+}
+
+static void test_nfs_helpers(void)
+{
+	char host[64], exp[64], fst[8], opts[128];
+	struct ec_err err = { 0 };
+
+	ok(cap_nfs_split("10.0.2.2:/export", host, sizeof(host), exp, sizeof(exp), &err) == 0 &&
+	   !strcmp(host, "10.0.2.2") && !strcmp(exp, "/export"), "nfs split host:/export");
+	ok(cap_nfs_split("[fd00::2]:/a/b", host, sizeof(host), exp, sizeof(exp), &err) == 0 &&
+	   !strcmp(host, "fd00::2") && !strcmp(exp, "/a/b"), "nfs split [v6]:/path");
+	ok(cap_nfs_split("server", host, sizeof(host), exp, sizeof(exp), &err) == -EINVAL,
+	   "nfs split: no colon refused");
+	ok(cap_nfs_split("server:export", host, sizeof(host), exp, sizeof(exp), &err) == -EINVAL,
+	   "nfs split: relative export refused");
+	ok(cap_nfs_split(":/x", host, sizeof(host), exp, sizeof(exp), &err) == -EINVAL,
+	   "nfs split: empty host refused");
+	ok(cap_nfs_split("[fd00::2/x", host, sizeof(host), exp, sizeof(exp), &err) == -EINVAL,
+	   "nfs split: unclosed bracket refused");
+	ok(cap_nfs_split("averyveryveryveryveryveryveryveryveryveryveryveryveryverylonghostname:/x",
+			 host, sizeof(host), exp, sizeof(exp), &err) == -ENAMETOOLONG, "nfs split: long host");
+	ok(cap_nfs_attempt(0, "10.0.2.2", fst, sizeof(fst), opts, sizeof(opts)) == 0 &&
+	   !strcmp(fst, "nfs4") && !strcmp(opts, "vers=4.2,addr=10.0.2.2"), "nfs attempt 0: v4.2 with addr");
+	ok(cap_nfs_attempt(2, "10.0.2.2", fst, sizeof(fst), opts, sizeof(opts)) == 0 &&
+	   !strcmp(fst, "nfs4") && !strcmp(opts, "vers=4.0,addr=10.0.2.2"), "nfs attempt 2: v4.0");
+	ok(cap_nfs_attempt(3, "fd00::2", fst, sizeof(fst), opts, sizeof(opts)) == 0 &&
+	   !strcmp(fst, "nfs") && !strcmp(opts, "vers=3,nolock,addr=fd00::2"), "nfs attempt 3: v3 nolock");
+	ok(cap_nfs_attempt(4, "10.0.2.2", fst, sizeof(fst), opts, sizeof(opts)) == -ENOENT,
+	   "nfs attempts end after v3");
+	ok(cap_nfs_attempt(0, "10.0.2.2", fst, sizeof(fst), opts, 10) == -ENAMETOOLONG,
+	   "nfs attempt: short buffer refused");
+}
+
+static void test_nfs(void)
+{
+	struct cap_result res;
+	struct fake f;
+	char p[600];
+
+	reset_fs();
+	sh("rm -rf %s/nfs-export; mkdir -p %s/nfs-export", tmp, tmp);
+	ok(run("nfs 10.0.2.2:/export\npath /dumps\ncore_collector makedumpfile -l -d 31\n", &f, &res) == 0,
+	   "cap_run with an nfs target");
+	ok(res.outcome == CAP_SAVED && res.target == 0, "nfs: outcome saved on target 1");
+	ok(!strcmp(f.last_fstype, "nfs"), "nfs: mounted as nfs (got %s)", f.last_fstype);
+	snprintf(p, sizeof(p), "%s/nfs-export/dumps/" DIRNAME "/vmcore", tmp);
+	ok(file_is(p, vm, VMCORE_LEN), "nfs: vmcore in <export>/<path>/<host>-<date>/");
+	ok(exists("nfs-export/dumps/%s/vmcore-dmesg.txt", DIRNAME), "nfs: vmcore-dmesg.txt");
+	ok(mode_of("nfs-export/dumps/%s", DIRNAME) == 0700, "nfs: dump dir 0700");
+	ok(strstr(res.where, "10.0.2.2:/export") != NULL, "nfs: result names the server (%s)", res.where);
 }
 
 static void test_fallback_full(void)
@@ -505,6 +567,8 @@ int main(int argc, char **argv)
 	test_broken_filter();
 	test_failure_actions();
 	test_raw();
+	test_nfs_helpers();
+	test_nfs();
 	if (!getenv("KEEP"))
 		sh("rm -rf %s", tmp);
 	else
