@@ -18,6 +18,31 @@ static int src_read(void *ctx, uint64_t paddr, void *buf, size_t len,
 	return ec_read_phys(s->d, paddr, buf, len, err);
 }
 
+/* Worker threads read through their own opening of the dump (ELF only:
+ * /proc/vmcore or an ELF file; see ec_reopen). */
+static int src_reader_open(void *ctx, void **ret_rctx)
+{
+	struct save_src *s = ctx;
+	ec_dump *d2;
+	int r = ec_reopen(s->d, &d2, NULL);
+
+	if (r < 0)
+		return r;
+	*ret_rctx = d2;
+	return 0;
+}
+
+static int src_reader_read(void *rctx, uint64_t paddr, void *buf, size_t len,
+			   struct ec_err *err)
+{
+	return ec_read_phys(rctx, paddr, buf, len, err);
+}
+
+static void src_reader_close(void *rctx)
+{
+	ec_close(rctx);
+}
+
 static int src_classify(void *ctx, int level, uint64_t start, uint64_t end,
 			uint8_t *bits, struct ec_err *err)
 {
@@ -170,6 +195,9 @@ int save_src_init(struct save_src *s, ec_dump *d, int level, struct ec_err *err)
 	s->src.ctx = s;
 	s->src.read = src_read;
 	s->src.classify = src_classify;
+	s->src.reader_open = src_reader_open;
+	s->src.reader_read = src_reader_read;
+	s->src.reader_close = src_reader_close;
 	s->src.can_classify = s->m && !s->why[0];
 	if (!s->src.max_mapnr || !s->src.nr_loads)
 		return ec_set_err(err, -EINVAL, "%s: the dump has no memory segments", ec_path(d));

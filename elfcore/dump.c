@@ -106,6 +106,17 @@ int ec_open(const char *path, unsigned flags, ec_dump **ret, struct ec_err *err)
 	return 0;
 }
 
+int ec_reopen(ec_dump *d, ec_dump **ret, struct ec_err *err)
+{
+	/* other formats keep per-dump state (bitmaps, record maps) whose copy
+	 * would cost memory in proportion to the dump; oldmem's header blob is
+	 * borrowed only while opening */
+	if (d->format != EC_FMT_ELF)
+		return ec_set_err(err, -EOPNOTSUPP, "%s: only ELF dumps are opened twice",
+				  d->path);
+	return ec_open(d->path, d->flags, ret, err);
+}
+
 int ec_open_oldmem(const char *oldmem_path, const void *hdr, size_t hdr_len,
 		   unsigned flags, ec_dump **ret, struct ec_err *err)
 {

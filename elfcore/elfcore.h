@@ -73,6 +73,10 @@ typedef struct ec_vmcoreinfo ec_vmcoreinfo;
  * says EC_FMT_FLAT and ec_inner_format() what is inside). Errors name the
  * file and the offset; -EBADMSG for corrupt/truncated input. */
 int ec_open(const char *path, unsigned flags, ec_dump **ret, struct ec_err *err);
+/* Open the same ELF dump again (same path and flags) so that another thread
+ * can read it concurrently through its own caches; -EOPNOTSUPP for other
+ * formats. */
+int ec_reopen(ec_dump *d, ec_dump **ret, struct ec_err *err);
 /* Open from /dev/oldmem (or any raw physical-memory file) described by an
  * elfcorehdr blob (the ELF header the first kernel left for us). When the
  * blob's first PT_LOAD points at a backup region (i386 low 640 KiB), reads of

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,7 +19,74 @@ struct wr_out {
 	bool flat;
 	bool failed;                   /* flat: the stream is broken */
 	uint64_t bytes;
+	/* writeback kicker (seekable files only) */
+	uint64_t unkicked;             /* bytes written since the last kick */
+	pthread_t kicker;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool kicker_up, kick, kick_stop, no_kick;
 };
+
+/* Start writeback of what has been written so far, in a helper thread so
+ * that the writer never waits for it (on ext4 the block allocation happens
+ * in the caller of sync_file_range): the final fsync() then has little left
+ * to do, and the disk works while we compress. Errors are left for fsync()
+ * to report. */
+#define KICK_BYTES (8u << 20)
+
+static void *kicker(void *arg)
+{
+	wr_out *o = arg;
+
+	pthread_mutex_lock(&o->lock);
+	for (;;) {
+		while (!o->kick && !o->kick_stop)
+			pthread_cond_wait(&o->cond, &o->lock);
+		if (o->kick_stop)
+			break;
+		o->kick = false;
+		pthread_mutex_unlock(&o->lock);
+		if (sync_file_range(o->fd, 0, 0, SYNC_FILE_RANGE_WRITE) < 0 &&
+		    (errno == ESPIPE || errno == EINVAL || errno == ENOSYS)) {
+			pthread_mutex_lock(&o->lock);
+			o->no_kick = true;
+			break;
+		}
+		pthread_mutex_lock(&o->lock);
+	}
+	pthread_mutex_unlock(&o->lock);
+	return NULL;
+}
+
+static void kick_writeback(wr_out *o)
+{
+	o->unkicked = 0;
+	if (o->no_kick)
+		return;
+	if (!o->kicker_up) {
+		if (pthread_create(&o->kicker, NULL, kicker, o) != 0) {
+			o->no_kick = true;
+			return;
+		}
+		o->kicker_up = true;
+	}
+	pthread_mutex_lock(&o->lock);
+	o->kick = true;
+	pthread_cond_signal(&o->cond);
+	pthread_mutex_unlock(&o->lock);
+}
+
+static void kicker_stop(wr_out *o)
+{
+	if (!o->kicker_up)
+		return;
+	pthread_mutex_lock(&o->lock);
+	o->kick_stop = true;
+	pthread_cond_signal(&o->cond);
+	pthread_mutex_unlock(&o->lock);
+	pthread_join(o->kicker, NULL);
+	o->kicker_up = false;
+}
 
 bool wr_errno_is_space(int negerr)
 {
@@ -35,6 +103,8 @@ static int mk(int fd, bool flat, wr_out **ret)
 		return -ENOMEM;
 	o->fd = fd;
 	o->flat = flat;
+	pthread_mutex_init(&o->lock, NULL);
+	pthread_cond_init(&o->cond, NULL);
 	*ret = o;
 	return 0;
 }
@@ -56,11 +126,17 @@ bool out_is_flat(const wr_out *o)
 
 void out_destroy(wr_out *o)
 {
+	if (!o)
+		return;
+	kicker_stop(o);
+	pthread_mutex_destroy(&o->lock);
+	pthread_cond_destroy(&o->cond);
 	free(o);
 }
 
 int out_sync(wr_out *o)
 {
+	kicker_stop(o);
 	while (fsync(o->fd) < 0) {
 		if (errno == EINTR)
 			continue;
@@ -153,6 +229,11 @@ int out_write(wr_out *o, const void *buf, size_t len, uint64_t off,
 		}
 	}
 	o->bytes += done;
+	if (!o->flat) {
+		o->unkicked += done;
+		if (o->unkicked >= KICK_BYTES)
+			kick_writeback(o);
+	}
 	if (ret_done)
 		*ret_done = done;
 	return r;

@@ -23,6 +23,8 @@ struct pool {
 	unsigned nthreads, njobs;
 	struct pool_job *jobs;
 	comp **comps;                  /* one per worker (or one inline) */
+	const struct wr_source *src;   /* with readers: workers read pages */
+	void **readers;                /* one read context per worker */
 	pthread_t *threads;
 	pthread_mutex_t lock;
 	pthread_cond_t work, done;
@@ -45,17 +47,69 @@ static bool page_is_zero(const uint8_t *pg, size_t len)
 	return acc == 0;
 }
 
-static void run_job(pool *p, comp *c, struct pool_job *j)
+/* One page through the worker's reader: absent = zeros; failure = pg->err. */
+static void read_one(pool *p, void *rd, struct pool_job *j, unsigned i)
+{
+	uint32_t ps = p->page_size;
+	uint8_t *in = j->in + (size_t)i * ps;
+	struct ec_err e;
+	int r;
+
+	e.code = 0;
+	r = p->src->reader_read(rd, j->pages[i].pfn * ps, in, ps, &e);
+	if (r == -ENODATA)
+		memset(in, 0, ps), r = 0;
+	if (r == -ENOMEM)
+		j->status = r;
+	j->pages[i].err = r < 0 ? r : 0;
+}
+
+/* Read the job's pages in runs of consecutive pfns; a run that fails is
+ * read again page by page so that only the bad pages are lost. */
+static void read_job_pages(pool *p, void *rd, struct pool_job *j)
+{
+	uint32_t ps = p->page_size;
+	unsigned i = 0;
+
+	for (unsigned q = 0; q < j->n; q++)
+		j->pages[q].err = 0;
+	while (i < j->n) {
+		unsigned e = i + 1;
+		struct ec_err er;
+		int r;
+
+		while (e < j->n && j->pages[e].pfn == j->pages[e - 1].pfn + 1)
+			e++;
+		er.code = 0;
+		r = p->src->reader_read(rd, j->pages[i].pfn * ps, j->in + (size_t)i * ps,
+					(size_t)(e - i) * ps, &er);
+		if (r < 0)
+			for (unsigned q = i; q < e; q++)
+				read_one(p, rd, j, q);
+		i = e;
+	}
+}
+
+static void run_job(pool *p, comp *c, void *rd, struct pool_job *j)
 {
 	uint32_t ps = p->page_size;
 
 	j->status = 0;
+	if (j->need_read && rd)
+		read_job_pages(p, rd, j);
 	for (unsigned i = 0; i < j->n; i++) {
 		struct pool_page *pg = &j->pages[i];
 		const uint8_t *in = j->in + (size_t)i * ps;
 		uint8_t *out = j->out + (size_t)i * p->bound;
 		size_t len;
 
+		if (j->need_read && pg->err) {
+			pg->zero = false;
+			pg->data = NULL;
+			pg->size = 0;
+			pg->flags = 0;
+			continue;
+		}
 		pg->zero = p->detect_zero && page_is_zero(in, ps);
 		pg->data = in;
 		pg->size = ps;
@@ -107,7 +161,7 @@ static void *worker(void *arg)
 		/* another queued job may now be runnable */
 		pthread_cond_signal(&p->work);
 		pthread_mutex_unlock(&p->lock);
-		run_job(p, p->comps[me], j);
+		run_job(p, p->comps[me], p->readers ? p->readers[me] : NULL, j);
 		pthread_mutex_lock(&p->lock);
 		j->state = J_DONE;
 		pthread_cond_broadcast(&p->done);
@@ -128,6 +182,12 @@ void pool_destroy(pool *p)
 		for (unsigned i = 0; i < p->nthreads; i++)
 			pthread_join(p->threads[i], NULL);
 		free(p->threads);
+	}
+	if (p->readers) {
+		for (unsigned i = 0; i < p->nthreads; i++)
+			if (p->readers[i])
+				p->src->reader_close(p->readers[i]);
+		free(p->readers);
 	}
 	if (p->comps) {
 		for (unsigned i = 0; i < (p->nthreads ? p->nthreads : 1); i++)
@@ -215,6 +275,31 @@ fail:
 	return r;
 }
 
+bool pool_set_readers(pool *p, const struct wr_source *src)
+{
+	void **rd;
+
+	if (!p->nthreads || !src->reader_open || !src->reader_read ||
+	    !src->reader_close || p->readers)
+		return false;
+	rd = calloc(p->nthreads, sizeof(*rd));
+	if (!rd)
+		return false;
+	for (unsigned i = 0; i < p->nthreads; i++)
+		if (src->reader_open(src->ctx, &rd[i]) < 0) {
+			while (i--)
+				src->reader_close(rd[i]);
+			free(rd);
+			return false;
+		}
+	/* no job is queued yet: workers see readers before any need_read job */
+	pthread_mutex_lock(&p->lock);
+	p->src = src;
+	p->readers = rd;
+	pthread_mutex_unlock(&p->lock);
+	return true;
+}
+
 unsigned pool_batch(const pool *p)
 {
 	return POOL_BATCH;
@@ -235,6 +320,7 @@ struct pool_job *pool_get(pool *p)
 			j = &p->jobs[i];
 			j->state = J_FILLING;
 			j->n = 0;
+			j->need_read = false;
 			break;
 		}
 	pthread_mutex_unlock(&p->lock);
@@ -248,7 +334,7 @@ void pool_submit(pool *p, struct pool_job *j)
 	p->pending++;
 	if (!p->nthreads) {
 		pthread_mutex_unlock(&p->lock);
-		run_job(p, p->comps[0], j);
+		run_job(p, p->comps[0], NULL, j);
 		pthread_mutex_lock(&p->lock);
 		p->next_run++;
 		j->state = J_DONE;

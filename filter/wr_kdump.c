@@ -18,6 +18,7 @@
 #include <string.h>
 #include "writer.h"
 
+
 #define WBUF_SIZE (2u << 20)
 #define DESC_MAX 8192
 
@@ -91,6 +92,7 @@ struct kd {
 	uint8_t *dbuf;                 /* coalesced descriptor run */
 	bool stopped;
 	int read_err;                  /* the source failed: stop, flag incomplete */
+	bool mt_read;                  /* workers read the pages they compress */
 	uint64_t total;
 };
 
@@ -213,24 +215,6 @@ static void progress(struct kd *k, uint64_t done)
 	}
 }
 
-static int drain_one(struct kd *k, pool *pl, uint64_t *done, struct ec_err *err)
-{
-	struct pool_job *j = pool_collect(pl);
-	int r = 0;
-
-	if (!j)
-		return 0;
-	if (j->status < 0)
-		r = ec_set_err(err, j->status, "compressing pages: %s",
-			       strerror(-j->status));
-	for (unsigned i = 0; r == 0 && i < j->n; i++)
-		r = emit_page(k, &j->pages[i], err);
-	*done += j->n;
-	pool_release(pl, j);
-	progress(k, *done);
-	return r;
-}
-
 /* A source page that cannot be read: its descriptor stays zero (a lost
  * page, as in an incomplete dump), the file is flagged incomplete at the end,
  * the dump goes on. */
@@ -245,6 +229,30 @@ static void lost_page(struct kd *k, uint64_t pfn, int negerr)
 		res->incomplete = true;
 		res->io_error = -negerr;
 	}
+}
+
+static int drain_one(struct kd *k, pool *pl, uint64_t *done, struct ec_err *err)
+{
+	struct pool_job *j = pool_collect(pl);
+	int r = 0;
+
+	if (!j)
+		return 0;
+	if (j->status < 0)
+		r = ec_set_err(err, j->status, "reading or compressing pages: %s",
+			       strerror(-j->status));
+	for (unsigned i = 0; r == 0 && i < j->n; i++) {
+		if (j->need_read && j->pages[i].err) {
+			/* unreadable: descriptor stays zero (see lost_page) */
+			lost_page(k, j->pages[i].pfn, j->pages[i].err);
+			continue;
+		}
+		r = emit_page(k, &j->pages[i], err);
+	}
+	*done += j->n;
+	pool_release(pl, j);
+	progress(k, *done);
+	return r;
 }
 
 #define PAGE_BAD UINT32_MAX            /* pool_page.size of an unreadable page */
@@ -349,22 +357,24 @@ static int data_pass(struct kd *k, struct wr_plan *pl, pool *po, int pass,
 			j->pages[j->n].pfn = pfn;
 			j->pages[j->n].tag = idx - 1;
 			if (++j->n == pool_batch(po)) {
-				r = read_job(k, j, err);
+				r = k->mt_read ? 0 : read_job(k, j, err);
 				if (r < 0) {
 					k->read_err = r;
 					goto out;
 				}
+				j->need_read = k->mt_read;
 				pool_submit(po, j);
 				j = NULL;
 			}
 		}
 	}
 	if (j && j->n && !k->stopped) {
-		r = read_job(k, j, err);
+		r = k->mt_read ? 0 : read_job(k, j, err);
 		if (r < 0) {
 			k->read_err = r;
 			goto out;
 		}
+		j->need_read = k->mt_read;
 		pool_submit(po, j);
 		j = NULL;
 	}
@@ -537,6 +547,7 @@ int wr_kdump(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
 			   o->threads, strerror(-r));
 		goto out;
 	}
+	k.mt_read = pool_set_readers(po, src);
 	r = out_begin(out);
 	if (r < 0) {
 		ec_set_err(err, r, "writing the flattened header: %s", strerror(-r));

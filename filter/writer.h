@@ -84,6 +84,14 @@ struct wr_source {
 	/* False when classify() cannot tell page classes apart (filter failed):
 	 * then there is no kernel-first ordering. */
 	bool can_classify;
+	/* Optional: an independent read context for one worker thread, so that
+	 * pages are read where they are compressed (reader_open NULL or failing:
+	 * the writer's thread reads everything through read()). Each context is
+	 * used by one thread at a time; reader_read() returns like read(). */
+	int (*reader_open)(void *ctx, void **ret_rctx);
+	int (*reader_read)(void *rctx, uint64_t paddr, void *buf, size_t len,
+			   struct ec_err *err);
+	void (*reader_close)(void *rctx);
 };
 
 enum wr_format { WR_KDUMP = 1, WR_ELF };
@@ -224,6 +232,8 @@ struct pool_page {
 	uint32_t size;                 /* stored bytes */
 	uint32_t flags;                /* method bit or 0 (raw) */
 	bool zero;                     /* all-zero page */
+	int err;                       /* worker read failed (negative errno): the
+					  page holds nothing, skip it */
 	const uint8_t *data;           /* stored bytes (into the job's buffers) */
 };
 struct pool_job {
@@ -232,7 +242,9 @@ struct pool_job {
 	uint8_t *in;                   /* n * page_size raw bytes (filled by caller) */
 	uint8_t *out;                  /* n * bound compressed bytes */
 	struct pool_page *pages;
-	int status;                    /* 0 or negative errno from a compressor */
+	bool need_read;                /* workers read the pages (pool_set_readers) */
+	int status;                    /* 0 or negative errno from a compressor,
+					  or -ENOMEM from a worker read */
 	int state;                     /* internal */
 };
 typedef struct pool pool;
@@ -240,6 +252,11 @@ typedef struct pool pool;
 int pool_create(unsigned threads, enum comp_method m, int level,
 		uint32_t page_size, bool detect_zero, pool **ret);
 void pool_destroy(pool *p);
+/* Let every worker read its jobs' pages itself (jobs submitted with
+ * need_read): opens one reader per worker through src->reader_open. Returns
+ * false (and nothing changes) when the pool is inline or a reader cannot be
+ * opened. The readers are closed by pool_destroy(). */
+bool pool_set_readers(pool *p, const struct wr_source *src);
 /* A free job with room for pool_batch() pages (blocks until one is free;
  * NULL only when every job is waiting to be collected: call pool_collect). */
 struct pool_job *pool_get(pool *p);

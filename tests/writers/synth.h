@@ -18,7 +18,9 @@ struct synth {
 	struct ec_load loads[4];
 	uint8_t notes[1024];
 	size_t notes_len;
-	uint64_t reads;                /* read() calls */
+	uint64_t reads;                /* read() calls (writer thread) */
+	uint64_t worker_reads;         /* reader_read() calls (atomic) */
+	unsigned readers_open;         /* reader contexts currently open */
 	int fail_read_pfn;             /* >= 0: this pfn's read fails with EIO */
 };
 
@@ -77,13 +79,11 @@ static inline void synth_page(uint64_t pfn, uint8_t *p)
 	}
 }
 
-static int synth_read(void *ctx, uint64_t paddr, void *buf, size_t len,
+static int synth_fill(struct synth *s, uint64_t paddr, void *buf, size_t len,
 		      struct ec_err *err)
 {
-	struct synth *s = ctx;
 	uint8_t *b = buf;
 
-	s->reads++;
 	if (paddr % 4096 || len % 4096)
 		return ec_set_err(err, -EINVAL, "unaligned synthetic read");
 	for (size_t o = 0; o < len; o += 4096) {
@@ -97,6 +97,49 @@ static int synth_read(void *ctx, uint64_t paddr, void *buf, size_t len,
 		synth_page(pfn, b + o);
 	}
 	return 0;
+}
+
+static int synth_read(void *ctx, uint64_t paddr, void *buf, size_t len,
+		      struct ec_err *err)
+{
+	struct synth *s = ctx;
+
+	s->reads++;
+	return synth_fill(s, paddr, buf, len, err);
+}
+
+/* Worker readers: the context is the synth itself (its reads are pure). */
+static int synth_reader_open(void *ctx, void **ret_rctx)
+{
+	struct synth *s = ctx;
+
+	__atomic_fetch_add(&s->readers_open, 1, __ATOMIC_RELAXED);
+	*ret_rctx = s;
+	return 0;
+}
+
+static int synth_reader_read(void *rctx, uint64_t paddr, void *buf, size_t len,
+			     struct ec_err *err)
+{
+	struct synth *s = rctx;
+
+	__atomic_fetch_add(&s->worker_reads, 1, __ATOMIC_RELAXED);
+	return synth_fill(s, paddr, buf, len, err);
+}
+
+static void synth_reader_close(void *rctx)
+{
+	struct synth *s = rctx;
+
+	__atomic_fetch_sub(&s->readers_open, 1, __ATOMIC_RELAXED);
+}
+
+/* Worker threads read the pages themselves (on) or the writer does (off). */
+static inline void synth_worker_reads(struct synth *s, bool on)
+{
+	s->src.reader_open = on ? synth_reader_open : NULL;
+	s->src.reader_read = on ? synth_reader_read : NULL;
+	s->src.reader_close = on ? synth_reader_close : NULL;
 }
 
 static int synth_classify(void *ctx, int level, uint64_t start, uint64_t end,
@@ -176,5 +219,6 @@ static inline void synth_init(struct synth *s, uint64_t npages)
 	s->src.read = synth_read;
 	s->src.classify = synth_classify;
 	s->src.can_classify = true;
+	synth_worker_reads(s, true);
 }
 #endif

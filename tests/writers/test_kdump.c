@@ -158,6 +158,18 @@ int main(void)
 	run(&s, COMP_ZLIB, 1, 1, a, &res);
 	run(&s, COMP_ZLIB, 1, 4, b, &res2);
 	ok(wt_same_file(a, b), "zlib -d 1: --num-threads 1 and 4 give the same bytes");
+	/* with 4 threads the workers read the pages, not the writer thread */
+	s.reads = s.worker_reads = 0;
+	run(&s, COMP_ZLIB, 1, 4, b, &res2);
+	ok(s.worker_reads > 0 && s.reads == 0 && s.readers_open == 0,
+	   "4 threads: pages read by the workers (%llu worker reads, %llu in the writer, %u readers left open)",
+	   (unsigned long long)s.worker_reads, (unsigned long long)s.reads, s.readers_open);
+	synth_worker_reads(&s, false);
+	s.reads = s.worker_reads = 0;
+	run(&s, COMP_ZLIB, 1, 4, b, &res2);
+	ok(wt_same_file(a, b) && s.worker_reads == 0 && s.reads > 0,
+	   "4 threads, source without worker readers: the writer reads, same bytes");
+	synth_worker_reads(&s, true);
 
 	/* no bitmap cache: classify again per pass, same bytes */
 	wr_opts_init(&o);
@@ -225,6 +237,19 @@ int main(void)
 		   (unsigned long long)res.pages_unreadable, (unsigned long long)res.unreadable_pfn[0]);
 		unreadable_pfn = 20000;
 		check_file(&s, c, &o, true, "read error lzo -d 0");
+
+		/* the same with the workers reading */
+		o.threads = 3;
+		s.worker_reads = 0;
+		r = wt_write(&s.src, &o, b, false, &res2, &err);
+		ok(r == 0 && res2.incomplete && res2.io_error == EIO &&
+		   res2.pages_unreadable == 1 && res2.unreadable_pfn[0] == 20000 &&
+		   s.worker_reads > 0,
+		   "source read error in a worker: incomplete, %llu unreadable page(s), first pfn %llu",
+		   (unsigned long long)res2.pages_unreadable,
+		   (unsigned long long)res2.unreadable_pfn[0]);
+		check_file(&s, b, &o, true, "read error in a worker, lzo -d 0");
+		ok(wt_same_file(b, c), "read error: workers reading = writer reading, same bytes");
 		unreadable_pfn = -1;
 		s.fail_read_pfn = -1;
 	}
