@@ -28,7 +28,7 @@ fi
 # Cells that fail because of open bugs in `crashcap save` (reported with
 # input and expectation in the closing note of issue 9). A cell listed here
 # that starts passing makes the test fail (TAP TODO passed): drop it then.
-KNOWN_BAD="elf-read-error-page"
+KNOWN_BAD=""
 KNOWN_BAD=$(echo $KNOWN_BAD)
 tmp=$(mktemp -d /tmp/crashcap-fm-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
