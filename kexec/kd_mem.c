@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* kdumpctl estimate, showmem, reset-crashkernel. */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -205,6 +206,44 @@ static int grub_edit(const char *text, const char *value, char **ret)
 	return 0;
 }
 
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* grub-mkconfig sources the .cfg files in /etc/default/grub.d after /etc/default/grub,
+ * and the kernel honours the last crashkernel= on its command line: a
+ * snippet that sets one (Debian's kdump-tools ships such a file) silently
+ * overrides ours. Returns how many such files were named. */
+static int warn_grub_d(struct kd *kd, const char *grub)
+{
+	char dir[PATH_MAX], p[PATH_MAX + 256], *text;
+	struct dirent **ents = NULL;
+	int n, found = 0;
+
+	kd_path(kd, "/etc/default/grub.d", dir);
+	n = scandir(dir, &ents, NULL, by_name);
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(ents[i]->d_name);
+
+		if (l > 4 && !strcmp(ents[i]->d_name + l - 4, ".cfg")) {
+			kd_fmt(p, sizeof(p), "%s/%s", dir, ents[i]->d_name);
+			if (kd_read_text(p, &text) == 0) {
+				if (strstr(text, "crashkernel=")) {
+					fprintf(stderr, "kdumpctl: warning: %s also sets crashkernel= and grub reads it "
+						"after %s; the kernel uses the last one, so that value wins: "
+						"remove it from there\n", p, grub);
+					found++;
+				}
+				free(text);
+			}
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return found;
+}
+
 int kd_cmd_reset_crashkernel(struct kd *kd, int argc, char **argv)
 {
 	const char *value = CK_DEFAULT_X86_64, *kernel = NULL;
@@ -268,6 +307,7 @@ int kd_cmd_reset_crashkernel(struct kd *kd, int argc, char **argv)
 		}
 		free(edited);
 		printf("kdumpctl: %s: GRUB_CMDLINE_LINUX_DEFAULT now has %s\n", grub, arg);
+		warn_grub_d(kd, grub);
 		if (in_path(kd->update_grub)) {
 			char *uv[] = { (char *)kd->update_grub, NULL };
 
