@@ -204,10 +204,16 @@ static int parse_args(int argc, char **argv, struct save_cfg *c, int *ret_optind
 
 static int open_output(const char *path, bool force)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0600);
+	/* -f never follows a symbolic link (a link planted where the dump goes
+	 * would make us truncate its target); O_EXCL already refuses one */
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
+		      (force ? O_TRUNC | O_NOFOLLOW : O_EXCL), 0600);
 
 	if (fd < 0 && errno == EEXIST)
 		fprintf(stderr, "crashcap save: %s already exists (use -f to overwrite)\n", path);
+	else if (fd < 0 && errno == ELOOP)
+		fprintf(stderr, "crashcap save: %s is a symbolic link; refusing to write through it\n",
+			path);
 	else if (fd < 0)
 		fprintf(stderr, "crashcap save: %s: %s\n", path, strerror(errno));
 	return fd;
