@@ -128,34 +128,14 @@ static void read_utsname(struct save_src *s)
 }
 
 /* makedumpfile copies the source PT_NOTE header, so its p_align (0 on 6.1,
- * 4 on 6.12) carries over; libelfcore does not expose it, read it here. */
+ * 4 on 6.12) carries over; anything else (or another format) gets 4. */
 static uint32_t source_note_align(ec_dump *d)
 {
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph;
-	uint32_t align = 4;
-	int fd;
+	uint32_t a = ec_note_align(d);
 
 	if (ec_format(d) != EC_FMT_ELF || ec_elf_class(d) != ELFCLASS64)
-		return align;
-	fd = open(ec_path(d), O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return align;
-	if (pread(fd, &eh, sizeof(eh), 0) == (ssize_t)sizeof(eh) &&
-	    eh.e_phentsize == sizeof(ph) && eh.e_phnum < 0xffff) {
-		for (unsigned i = 0; i < eh.e_phnum; i++) {
-			if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) !=
-			    (ssize_t)sizeof(ph))
-				break;
-			if (ph.p_type == PT_NOTE) {
-				if (ph.p_align == 0 || ph.p_align == 4)
-					align = (uint32_t)ph.p_align;
-				break;
-			}
-		}
-	}
-	close(fd);
-	return align;
+		return 4;
+	return a == 0 || a == 4 ? a : 4;
 }
 
 int save_src_init(struct save_src *s, ec_dump *d, int level, struct ec_err *err)
