@@ -18,29 +18,85 @@ static int src_read(void *ctx, uint64_t paddr, void *buf, size_t len,
 	return ec_read_phys(s->d, paddr, buf, len, err);
 }
 
-/* Worker threads read through their own opening of the dump (ELF only:
- * /proc/vmcore or an ELF file; see ec_reopen). */
+/* Worker threads read (and classify) through their own opening of the dump
+ * and their own kernel model (ELF only: /proc/vmcore or an ELF file; see
+ * ec_reopen). */
+struct src_reader {
+	struct save_src *s;
+	ec_dump *d;
+	km *m;                         /* NULL: this reader does not classify */
+	struct fl_stats stats;         /* merged into s->stats on close */
+};
+
 static int src_reader_open(void *ctx, void **ret_rctx)
 {
 	struct save_src *s = ctx;
-	ec_dump *d2;
-	int r = ec_reopen(s->d, &d2, NULL);
+	struct src_reader *rd = calloc(1, sizeof(*rd));
+	int r;
 
-	if (r < 0)
+	if (!rd)
+		return -ENOMEM;
+	rd->s = s;
+	r = ec_reopen(s->d, &rd->d, NULL);
+	if (r < 0) {
+		free(rd);
 		return r;
-	*ret_rctx = d2;
+	}
+	if (s->m && !s->unfiltered && km_create(rd->d, &rd->m, NULL) < 0)
+		rd->m = NULL;
+	*ret_rctx = rd;
 	return 0;
 }
 
 static int src_reader_read(void *rctx, uint64_t paddr, void *buf, size_t len,
 			   struct ec_err *err)
 {
-	return ec_read_phys(rctx, paddr, buf, len, err);
+	struct src_reader *rd = rctx;
+
+	return ec_read_phys(rd->d, paddr, buf, len, err);
 }
 
+static void stats_add(struct fl_stats *to, const struct fl_stats *st)
+{
+	to->total += st->total;
+	to->kept += st->kept;
+	to->hole += st->hole;
+	to->cache += st->cache;
+	to->cache_priv += st->cache_priv;
+	to->user += st->user;
+	to->free += st->free;
+	to->hwpoison += st->hwpoison;
+	to->offline += st->offline;
+	to->unreadable += st->unreadable;
+}
+
+/* No fallbacks here: a failure sends the range back to src_classify(). */
+static int src_reader_classify(void *rctx, int level, uint64_t start, uint64_t end,
+			       uint8_t *bits, struct ec_err *err)
+{
+	struct src_reader *rd = rctx;
+	struct fl_stats st;
+	int r;
+
+	if (!rd->m)
+		return ec_set_err(err, -EOPNOTSUPP, "no kernel model in this reader");
+	r = fl_classify(rd->m, level, start, end, bits, &st, err);
+	if (r == 0 && level == rd->s->level && rd->s->count_stats) {
+		stats_add(&rd->stats, &st);
+	}
+	return r;
+}
+
+/* Called once the workers have stopped. */
 static void src_reader_close(void *rctx)
 {
-	ec_close(rctx);
+	struct src_reader *rd = rctx;
+
+	stats_add(&rd->s->stats, &rd->stats);
+	if (rd->m)
+		km_destroy(rd->m);
+	ec_close(rd->d);
+	free(rd);
 }
 
 static int src_classify(void *ctx, int level, uint64_t start, uint64_t end,
@@ -55,16 +111,7 @@ static int src_classify(void *ctx, int level, uint64_t start, uint64_t end,
 		r = fl_classify(s->m, level, start, end, bits, &st, &e2);
 		if (r == 0) {
 			if (level == s->level && s->count_stats) {
-				s->stats.total += st.total;
-				s->stats.kept += st.kept;
-				s->stats.hole += st.hole;
-				s->stats.cache += st.cache;
-				s->stats.cache_priv += st.cache_priv;
-				s->stats.user += st.user;
-				s->stats.free += st.free;
-				s->stats.hwpoison += st.hwpoison;
-				s->stats.offline += st.offline;
-				s->stats.unreadable += st.unreadable;
+				stats_add(&s->stats, &st);
 			}
 			return 0;
 		}
@@ -178,6 +225,7 @@ int save_src_init(struct save_src *s, ec_dump *d, int level, struct ec_err *err)
 	s->src.reader_open = src_reader_open;
 	s->src.reader_read = src_reader_read;
 	s->src.reader_close = src_reader_close;
+	s->src.reader_classify = src_reader_classify;
 	s->src.can_classify = s->m && !s->why[0];
 	if (!s->src.max_mapnr || !s->src.nr_loads)
 		return ec_set_err(err, -EINVAL, "%s: the dump has no memory segments", ec_path(d));

@@ -95,6 +95,15 @@ static void run_job(pool *p, comp *c, void *rd, struct pool_job *j)
 	uint32_t ps = p->page_size;
 
 	j->status = 0;
+	if (j->classify) {
+		struct ec_err e;
+
+		e.code = 0;
+		j->status = rd && p->src->reader_classify ?
+			p->src->reader_classify(rd, j->c_level, j->c_start, j->c_end,
+						j->c_bits, &e) : -EOPNOTSUPP;
+		return;
+	}
 	if (j->need_read && rd)
 		read_job_pages(p, rd, j);
 	for (unsigned i = 0; i < j->n; i++) {
@@ -300,6 +309,16 @@ bool pool_set_readers(pool *p, const struct wr_source *src)
 	return true;
 }
 
+unsigned pool_threads(const pool *p)
+{
+	return p->nthreads;
+}
+
+bool pool_can_classify(const pool *p)
+{
+	return p->readers && p->src->reader_classify;
+}
+
 unsigned pool_batch(const pool *p)
 {
 	return POOL_BATCH;
@@ -321,6 +340,7 @@ struct pool_job *pool_get(pool *p)
 			j->state = J_FILLING;
 			j->n = 0;
 			j->need_read = false;
+			j->classify = false;
 			break;
 		}
 	pthread_mutex_unlock(&p->lock);

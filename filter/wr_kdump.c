@@ -548,6 +548,7 @@ int wr_kdump(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
 		goto out;
 	}
 	k.mt_read = pool_set_readers(po, src);
+	pl.pool = po;                  /* classify on the workers too */
 	r = out_begin(out);
 	if (r < 0) {
 		ec_set_err(err, r, "writing the flattened header: %s", strerror(-r));

@@ -126,6 +126,66 @@ static void load_bits(struct wr_plan *p, uint64_t start, uint64_t end)
 	}
 }
 
+/* Classify [start, end) into bits: in pieces on the pool's workers when the
+ * pool is idle and the source classifies through its readers (every piece a
+ * whole number of bitmap bytes, so no two workers write the same byte);
+ * a piece a worker could not classify is done again here with classify(),
+ * which knows the fallbacks. The result does not depend on the split. */
+#define PIECE_MIN 16384u
+
+static int plan_classify(struct wr_plan *p, int level, uint64_t start, uint64_t end,
+			 uint8_t *bits, struct ec_err *err)
+{
+	pool *po = p->pool;
+	uint64_t n = end - start, piece;
+	unsigned workers;
+
+	if (!po || !pool_can_classify(po) || pool_pending(po) || n < 2 * PIECE_MIN)
+		return p->src->classify(p->src->ctx, level, start, end, bits, err);
+	workers = pool_threads(po);
+	piece = n / (4 * (uint64_t)(workers ? workers : 1));   /* 4 per worker: balance */
+	if (piece < PIECE_MIN)
+		piece = PIECE_MIN;
+	piece = (piece + 63) & ~(uint64_t)63;
+
+	uint64_t next = start;
+	unsigned out = 0;
+	int r = 0;
+
+	while (next < end || out) {
+		struct pool_job *j = NULL;
+
+		if (next < end && (j = pool_get(po)) != NULL) {
+			uint64_t e = end - next > piece ? next + piece : end;
+
+			j->classify = true;
+			j->c_level = level;
+			j->c_start = next;
+			j->c_end = e;
+			j->c_bits = bits + (next - start) / 8;
+			j->n = 0;
+			pool_submit(po, j);
+			out++;
+			next = e;
+			continue;
+		}
+		j = pool_collect(po);
+		if (!j)
+			break;
+		out--;
+		if (j->status < 0 && r == 0) {
+			/* again, here, with the fallbacks */
+			uint64_t a = j->c_start, b = j->c_end;
+
+			memset(bits + (a - start) / 8, 0, (b - a + 7) / 8);
+			r = p->src->classify(p->src->ctx, level, a, b,
+					     bits + (a - start) / 8, err);
+		}
+		pool_release(po, j);
+	}
+	return r;
+}
+
 int wr_plan_cycle(struct wr_plan *p, uint64_t i, uint64_t *ret_start,
 		  uint64_t *ret_end, struct ec_err *err)
 {
@@ -152,13 +212,12 @@ int wr_plan_cycle(struct wr_plan *p, uint64_t i, uint64_t *ret_start,
 		return 0;
 	}
 	memset(p->keep, 0, nbytes);
-	r = p->src->classify(p->src->ctx, p->level, start, end, p->keep, err);
+	r = plan_classify(p, p->level, start, end, p->keep, err);
 	if (r < 0)
 		return r;
 	if (p->want_kern) {
 		memset(p->kern, 0, nbytes);
-		r = p->src->classify(p->src->ctx, p->level | WR_LOW_VALUE_LEVEL,
-				     start, end, p->kern, err);
+		r = plan_classify(p, p->level | WR_LOW_VALUE_LEVEL, start, end, p->kern, err);
 		if (r < 0)
 			return r;
 	}

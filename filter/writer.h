@@ -92,6 +92,11 @@ struct wr_source {
 	int (*reader_read)(void *rctx, uint64_t paddr, void *buf, size_t len,
 			   struct ec_err *err);
 	void (*reader_close)(void *rctx);
+	/* Optional, with the readers: classify() through a reader context, so
+	 * that workers classify parts of a cycle in parallel. On failure the
+	 * writer classifies that range again with classify(). */
+	int (*reader_classify)(void *rctx, int level, uint64_t start, uint64_t end,
+			       uint8_t *bits, struct ec_err *err);
 };
 
 enum wr_format { WR_KDUMP = 1, WR_ELF };
@@ -184,6 +189,8 @@ struct wr_plan {
 	uint8_t *keep, *kern, *load;   /* current cycle: kept, kernel, in-PT_LOAD */
 	uint64_t cur;                  /* cycle held in keep/kern, or UINT64_MAX */
 	uint64_t cached_upto;          /* cycles [0, cached_upto) are in the cache */
+	struct pool *pool;             /* set by the writer: classify in parallel
+					  while no page job is outstanding */
 };
 int wr_plan_init(struct wr_plan *p, const struct wr_source *src,
 		 const struct wr_opts *o, bool want_kern, struct ec_err *err);
@@ -243,6 +250,11 @@ struct pool_job {
 	uint8_t *out;                  /* n * bound compressed bytes */
 	struct pool_page *pages;
 	bool need_read;                /* workers read the pages (pool_set_readers) */
+	/* a classification job instead of pages (pool_can_classify) */
+	bool classify;
+	int c_level;
+	uint64_t c_start, c_end;
+	uint8_t *c_bits;
 	int status;                    /* 0 or negative errno from a compressor,
 					  or -ENOMEM from a worker read */
 	int state;                     /* internal */
@@ -257,6 +269,9 @@ void pool_destroy(pool *p);
  * false (and nothing changes) when the pool is inline or a reader cannot be
  * opened. The readers are closed by pool_destroy(). */
 bool pool_set_readers(pool *p, const struct wr_source *src);
+/* Readers are set and the source can classify through them. */
+bool pool_can_classify(const pool *p);
+unsigned pool_threads(const pool *p);   /* 0 = inline */
 /* A free job with room for pool_batch() pages (blocks until one is free;
  * NULL only when every job is waiting to be collected: call pool_collect). */
 struct pool_job *pool_get(pool *p);

@@ -21,6 +21,8 @@ struct synth {
 	uint64_t reads;                /* read() calls (writer thread) */
 	uint64_t worker_reads;         /* reader_read() calls (atomic) */
 	unsigned readers_open;         /* reader contexts currently open */
+	uint64_t worker_classifies;    /* reader_classify() calls (atomic) */
+	bool fail_worker_classify;     /* reader_classify() fails: writer redoes */
 	int fail_read_pfn;             /* >= 0: this pfn's read fails with EIO */
 };
 
@@ -134,9 +136,26 @@ static void synth_reader_close(void *rctx)
 	__atomic_fetch_sub(&s->readers_open, 1, __ATOMIC_RELAXED);
 }
 
-/* Worker threads read the pages themselves (on) or the writer does (off). */
+static int synth_classify(void *ctx, int level, uint64_t start, uint64_t end,
+			  uint8_t *bits, struct ec_err *err);
+
+static int synth_reader_classify(void *rctx, int level, uint64_t start, uint64_t end,
+				 uint8_t *bits, struct ec_err *err)
+{
+	struct synth *s = rctx;
+
+	__atomic_fetch_add(&s->worker_classifies, 1, __ATOMIC_RELAXED);
+	if (s->fail_worker_classify) {
+		memset(bits, 0xa5, (end - start + 7) / 8);   /* garbage left behind */
+		return ec_set_err(err, -EIO, "synthetic classification failure");
+	}
+	return synth_classify(s, level, start, end, bits, err);
+}
+
+/* Worker threads read (and classify) themselves (on) or the writer does (off). */
 static inline void synth_worker_reads(struct synth *s, bool on)
 {
+	s->src.reader_classify = on ? synth_reader_classify : NULL;
 	s->src.reader_open = on ? synth_reader_open : NULL;
 	s->src.reader_read = on ? synth_reader_read : NULL;
 	s->src.reader_close = on ? synth_reader_close : NULL;

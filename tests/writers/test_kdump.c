@@ -164,6 +164,19 @@ int main(void)
 	ok(s.worker_reads > 0 && s.reads == 0 && s.readers_open == 0,
 	   "4 threads: pages read by the workers (%llu worker reads, %llu in the writer, %u readers left open)",
 	   (unsigned long long)s.worker_reads, (unsigned long long)s.reads, s.readers_open);
+	/* classification split over the workers: same bytes; a failing worker
+	 * classification is redone by the writer, same bytes again */
+	s.worker_classifies = 0;
+	run(&s, COMP_ZLIB, 1, 4, b, &res2);
+	ok(wt_same_file(a, b) && s.worker_classifies > 1,
+	   "4 threads: %llu pieces classified by the workers, same bytes",
+	   (unsigned long long)s.worker_classifies);
+	s.fail_worker_classify = true;
+	s.worker_classifies = 0;
+	run(&s, COMP_ZLIB, 1, 4, b, &res2);
+	ok(wt_same_file(a, b) && s.worker_classifies > 1,
+	   "workers' classification fails: the writer classifies again, same bytes");
+	s.fail_worker_classify = false;
 	synth_worker_reads(&s, false);
 	s.reads = s.worker_reads = 0;
 	run(&s, COMP_ZLIB, 1, 4, b, &res2);
