@@ -41,8 +41,29 @@ depends() {
     return 0
 }
 
+# Block devices behind the fs and raw targets, resolved on this machine
+# (UUID=/LABEL=/PARTUUID=/PARTLABEL= through blkid), plus the root fs
+# (dump_to_rootfs, and the default target). One per line.
+crashcap_target_devs() {
+    local key val dev
+    while read -r key val; do
+        case "$key" in
+            ext2|ext3|ext4|xfs|btrfs|vfat|minix|raw)
+                case "$val" in
+                    UUID=*|LABEL=*|PARTUUID=*|PARTLABEL=*)
+                        dev=$(blkid -l -o device -t "$val" 2>/dev/null) ;;
+                    *) dev=$val ;;
+                esac
+                [[ -b $dev ]] && echo "$dev"
+                ;;
+        esac
+    done < <(crashcap_conf)
+    dev=$(findmnt -n -o SOURCE / 2>/dev/null)
+    [[ -b $dev ]] && echo "$dev"
+}
+
 installkernel() {
-    local key val
+    local key val dev mods
     while read -r key val; do
         case "$key" in
             ext2|ext3|ext4|xfs|btrfs|vfat|minix) hostonly='' instmods "$key" ;;
@@ -53,8 +74,14 @@ installkernel() {
     if crashcap_needs_net; then
         hostonly='' instmods virtio_net virtio_pci e1000 e1000e af_packet
     fi
-    # Block devices behind the targets: hostonly mode finds them; for
-    # virtio guests make sure the bus and disk drivers are there.
+    # The drivers of the target devices and their parents (disk, bus):
+    # kdumpctl runs dracut --hostonly --hostonly-mode strict, so this and
+    # the lists above are all the capture gets. When a target cannot be
+    # resolved here (not attached yet), virtio guests still find their disk.
+    while read -r dev; do
+        mods=$(get_dev_module "$dev" 2>/dev/null)
+        [[ -n $mods ]] && hostonly='' instmods $mods
+    done < <(crashcap_target_devs)
     hostonly='' instmods virtio_pci virtio_blk virtio_scsi sd_mod
 }
 
