@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -198,15 +199,6 @@ enum cap_tres cap_target_raw(struct cap_state *s, const struct kc_target *t, int
 
 /* ---- ssh ---- */
 
-static bool safe_remote_path(const char *p)
-{
-	for (; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || strchr("/._-:+@", *p)))
-			return false;
-	return true;
-}
-
 /* ssh argv: ssh -i KEY -o BatchMode=yes ... [$CRASHCAP_SSH_OPTS] DEST CMD */
 static int ssh_argv(struct cap_state *s, struct cap_argv *a, struct cap_argv *extra,
 		    const char *dest, const char *cmd, struct ec_err *err)
@@ -223,6 +215,9 @@ static int ssh_argv(struct cap_state *s, struct cap_argv *a, struct cap_argv *ex
 		r = cap_argv_add(a, fixed[i], err);
 	for (size_t i = 0; !r && i < extra->n; i++)
 		r = cap_argv_add(a, extra->v[i], err);
+	/* "--": a destination can never be taken for an option. */
+	if (!r)
+		r = cap_argv_add(a, "--", err);
 	if (!r)
 		r = cap_argv_add(a, dest, err);
 	if (!r)
@@ -281,15 +276,29 @@ static int ssh_pipe(struct cap_state *s, struct cap_argv *extra, const char *des
 	return cap_wait(spid);
 }
 
+/* Remote file names: the directory quoted for the remote shell + a fixed name. */
+static int remote_cmd(char *cmd, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int remote_cmd(char *cmd, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	int l;
+
+	va_start(ap, fmt);
+	l = vsnprintf(cmd, n, fmt, ap);
+	va_end(ap);
+	return l < 0 || (size_t)l >= n ? -ENAMETOOLONG : 0;
+}
+
 enum cap_tres cap_target_ssh(struct cap_state *s, const struct kc_target *t, int idx)
 {
 	struct ec_err err = { 0 };
 	struct cap_argv extra = { 0 }, coll;
 	const char *opts = getenv("CRASHCAP_SSH_OPTS");
-	char name[320], dir[1024], cmd[4096];
+	char name[320], dir[1024], qdir[4200], cmd[8800];
 	char *dm[] = { (char *)s->p->self, (char *)"dmesg", (char *)s->p->vmcore, NULL };
 	enum cap_tres res = T_OK;
 	int timeout = s->p->conf->link_delay > 0 ? s->p->conf->link_delay : 0, rc, prc;
+	bool flat = false;
 	struct timespec t0, now;
 
 	timeout += s->p->conf->disk_timeout >= 0 ? s->p->conf->disk_timeout : 180;
@@ -298,10 +307,10 @@ enum cap_tres cap_target_ssh(struct cap_state *s, const struct kc_target *t, int
 		return T_FAIL;
 	}
 	cap_dump_dir_name(s->p->host, s->p->time, name, sizeof(name));
+	/* Every remote path goes through the remote user's shell: single-quoted. */
 	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", s->p->conf->path, name) >= sizeof(dir) ||
-	    !safe_remote_path(dir)) {
-		cap_log(s, "ssh %s: path %s has characters we do not pass to a remote shell",
-			t->spec, dir);
+	    cap_shell_quote(dir, qdir, sizeof(qdir)) < 0) {
+		cap_log(s, "ssh %s: path %s is too long", t->spec, dir);
 		cap_argv_free(&extra);
 		return T_FAIL;
 	}
@@ -322,7 +331,7 @@ enum cap_tres cap_target_ssh(struct cap_state *s, const struct kc_target *t, int
 		}
 		sleep(2);
 	}
-	snprintf(cmd, sizeof(cmd), "umask 077 && mkdir -p %s", dir);
+	remote_cmd(cmd, sizeof(cmd), "umask 077 && mkdir -p -- %s", qdir);
 	if (ssh_cmd(s, &extra, t->spec, cmd, -1) != 0) {
 		cap_log(s, "ssh %s: cannot create %s", t->spec, dir);
 		cap_argv_free(&extra);
@@ -331,13 +340,17 @@ enum cap_tres cap_target_ssh(struct cap_state *s, const struct kc_target *t, int
 	if (snprintf(s->where, sizeof(s->where), "%s:%s", t->spec, dir) < 0)
 		s->where[0] = 0;
 	cap_log(s, "saving to %s", s->where);
-	snprintf(cmd, sizeof(cmd), "umask 077 && cat > %s/vmcore-dmesg.txt", dir);
+	remote_cmd(cmd, sizeof(cmd), "umask 077 && cat > %s/vmcore-dmesg.txt", qdir);
 	rc = ssh_pipe(s, &extra, t->spec, cmd, dm, NULL, 0, &prc);
 	cap_log(s, "vmcore-dmesg.txt %s", rc == 0 && prc == 0 ? "saved" : "failed");
 
-	snprintf(cmd, sizeof(cmd), "umask 077 && cat > %s/vmcore-incomplete", dir);
+	/* The stream lands as vmcore-incomplete and is renamed only after the
+	 * collector and ssh both ended well: a cut connection leaves the name
+	 * saying so (a flattened stream has no header flag to set remotely). */
+	remote_cmd(cmd, sizeof(cmd), "umask 077 && cat > %s/vmcore-incomplete", qdir);
 	if (cap_collector_is_crashcap(s) && cap_collector_argv(s, &coll, true, NULL, &err) == 0) {
 		cap_log(s, "running %s -F | ssh %s", s->p->conf->core_collector, t->spec);
+		flat = true;
 		rc = ssh_pipe(s, &extra, t->spec, cmd, coll.v, NULL, 0, &prc);
 		cap_argv_free(&coll);
 	} else {
@@ -359,16 +372,21 @@ enum cap_tres cap_target_ssh(struct cap_state *s, const struct kc_target *t, int
 
 		cap_log(s, "core_collector failed (exit %d): unfiltered copy instead", prc);
 		s->unfiltered = true;
+		flat = false;
 		rc = ssh_pipe(s, &extra, t->spec, cmd, cat, NULL, 0, &prc);
 		res = rc == 0 && prc == 0 ? T_OK : T_INCOMPLETE;
 	}
 	if (res == T_OK) {
-		if (snprintf(cmd, sizeof(cmd), "mv %s/vmcore-incomplete %s/vmcore", dir, dir) < 0 ||
+		/* makedumpfile -F output is named vmcore.flat, as kdump-utils does
+		 * (`crashcap reassemble` turns it into a plain dump file). */
+		if (remote_cmd(cmd, sizeof(cmd), flat ? "mv -- %s/vmcore-incomplete %s/vmcore.flat" :
+			       "mv -- %s/vmcore-incomplete %s/vmcore", qdir, qdir) < 0 ||
 		    ssh_cmd(s, &extra, t->spec, cmd, -1) != 0)
 			res = T_INCOMPLETE;
 	}
-	cap_log(s, "%s: %s", s->where, res == T_OK ? "vmcore saved" : "vmcore-incomplete kept");
-	snprintf(cmd, sizeof(cmd), "umask 077 && cat > %s/kexec-dmesg.log", dir);
+	cap_log(s, "%s: %s", s->where, res == T_OK ? (flat ? "vmcore.flat saved" : "vmcore saved") :
+		"vmcore-incomplete kept");
+	remote_cmd(cmd, sizeof(cmd), "umask 077 && cat > %s/kexec-dmesg.log", qdir);
 	ssh_pipe(s, &extra, t->spec, cmd, NULL, s->log, s->log_len, &prc);
 	cap_argv_free(&extra);
 	return res;

@@ -83,6 +83,33 @@ int cap_nfs_attempt(int attempt, const char *addr, char *ret_fstype, size_t fsty
 	return n < 0 || (size_t)n >= optsz ? -ENAMETOOLONG : 0;
 }
 
+int cap_shell_quote(const char *in, char *out, size_t outsz)
+{
+	size_t o = 0;
+
+	if (!outsz)
+		return -ENAMETOOLONG;
+#define PUT(c) do { if (o + 1 >= outsz) goto full; out[o++] = (c); } while (0)
+	PUT('\'');
+	for (; *in; in++) {
+		if (*in == '\'') {
+			PUT('\'');
+			PUT('\\');
+			PUT('\'');
+			PUT('\'');
+		} else {
+			PUT(*in);
+		}
+	}
+	PUT('\'');
+#undef PUT
+	out[o] = 0;
+	return 0;
+full:
+	out[0] = 0;
+	return -ENAMETOOLONG;
+}
+
 int cap_open_dir(int dirfd, const char *path, bool create, int *ret_fd, struct ec_err *err)
 {
 	char comp[256];

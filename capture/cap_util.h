@@ -53,6 +53,11 @@ int cap_nfs_split(const char *spec, char *ret_host, size_t hostsz, char *ret_exp
 int cap_nfs_attempt(int attempt, const char *addr, char *ret_fstype, size_t fstypesz,
 		    char *ret_opts, size_t optsz);
 
+/* `in` as one word for a POSIX shell: wrapped in single quotes, each ' in it
+ * written as '\'' (so nothing inside is expanded, newlines included).
+ * -ENAMETOOLONG when it does not fit outsz (out is then ""). */
+int cap_shell_quote(const char *in, char *out, size_t outsz);
+
 /* Host name for dump directory names: uname nodename, or "localhost". */
 void cap_hostname(char *out, size_t outsz);
 

@@ -364,6 +364,23 @@ static void test_nfs_helpers(void)
 	   "nfs attempt: short buffer refused");
 }
 
+static void test_shell_quote(void)
+{
+	char out[64];
+
+	ok(cap_shell_quote("/var/crash/h-2024", out, sizeof(out)) == 0 && !strcmp(out, "'/var/crash/h-2024'"),
+	   "shell quote: plain path wrapped (%s)", out);
+	ok(cap_shell_quote("it's", out, sizeof(out)) == 0 && !strcmp(out, "'it'\\''s'"),
+	   "shell quote: ' becomes '\\'' (%s)", out);
+	ok(cap_shell_quote("$(id)`x`;a b\n", out, sizeof(out)) == 0 && !strcmp(out, "'$(id)`x`;a b\n'"),
+	   "shell quote: $() ` ; space newline stay inside the quotes");
+	ok(cap_shell_quote("", out, sizeof(out)) == 0 && !strcmp(out, "''"), "shell quote: empty string");
+	ok(cap_shell_quote("abcdef", out, 9) == 0 && !strcmp(out, "'abcdef'"), "shell quote: exact fit");
+	ok(cap_shell_quote("abcdef", out, 8) == -ENAMETOOLONG && out[0] == 0, "shell quote: one byte short refused");
+	ok(cap_shell_quote("''", out, 10) == -ENAMETOOLONG, "shell quote: expansion counted");
+	ok(cap_shell_quote("''", out, 11) == 0 && strlen(out) == 10, "shell quote: two quotes take 10 bytes");
+}
+
 static void test_nfs(void)
 {
 	struct cap_result res;
@@ -568,6 +585,7 @@ int main(int argc, char **argv)
 	test_failure_actions();
 	test_raw();
 	test_nfs_helpers();
+	test_shell_quote();
 	test_nfs();
 	if (!getenv("KEEP"))
 		sh("rm -rf %s", tmp);

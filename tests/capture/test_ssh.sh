@@ -15,6 +15,7 @@ SSHD=$(command -v sshd || echo /usr/sbin/sshd)
 T=$(mktemp -d /tmp/cc-ssh-XXXXXX)
 cleanup() { [ -f "$T/sshd.pid" ] && kill "$(cat "$T/sshd.pid")" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
+[ -n "${KEEP:-}" ] && trap - EXIT
 ssh-keygen -q -t ed25519 -N '' -f "$T/host"
 ssh-keygen -q -t ed25519 -N '' -f "$T/client"
 cp "$T/client.pub" "$T/authorized_keys"
@@ -50,16 +51,36 @@ export CRASHCAP_SELF="$FAKE" CRASHCAP_VMCORE="$T/vmcore"
 rc=$?
 ok $rc "crashcap capture to ssh exits 0 (got $rc)"
 D=$(ls -d "$T"/dumps/sshtest-* 2>/dev/null | head -n1)
-[ -n "$D" ] && [ -f "$D/vmcore" ]; ok $? "remote <host>-<date>/vmcore exists"
+[ -n "$D" ] && [ -f "$D/vmcore.flat" ]; ok $? "remote <host>-<date>/vmcore.flat exists (flattened stream, named as kdump-utils does)"
 [ -n "$D" ] && [ ! -e "$D/vmcore-incomplete" ]; ok $? "vmcore-incomplete renamed away"
 [ -n "$D" ] && grep -q "Trigger a crash" "$D/vmcore-dmesg.txt"; ok $? "vmcore-dmesg.txt streamed"
-[ -n "$D" ] && grep -q "vmcore saved" "$D/kexec-dmesg.log"; ok $? "kexec-dmesg.log streamed"
-[ -n "$D" ] && [ "$(stat -c %a "$D")" = 700 ] && [ "$(stat -c %a "$D/vmcore")" = 600 ]; ok $? "remote dir 0700, vmcore 0600"
+[ -n "$D" ] && grep -q "vmcore.flat saved" "$D/kexec-dmesg.log"; ok $? "kexec-dmesg.log streamed"
+[ -n "$D" ] && [ "$(stat -c %a "$D")" = 700 ] && [ "$(stat -c %a "$D/vmcore.flat")" = 600 ]; ok $? "remote dir 0700, vmcore.flat 0600"
 if command -v makedumpfile >/dev/null && [ -n "$D" ]; then
-	makedumpfile -R "$T/re" < "$D/vmcore" > /dev/null 2>&1
+	makedumpfile -R "$T/re" < "$D/vmcore.flat" > /dev/null 2>&1
 	cmp -s "$T/re" "$T/vmcore"; ok $? "makedumpfile -R of the remote flattened vmcore equals the source"
 fi
 grep -q "action poweroff" "$T/out"; [ $? = 1 ]; ok $? "final_action (reboot), not failure_action"
+
+# A path the remote shell would expand or split: single-quoted, created
+# literally, nothing run.
+WEIRD="$T/dumps/it's\$(id>$T/pwned)\`id>$T/pwned2\`;x&y"
+printf 'ssh %s@127.0.0.1\nsshkey %s/client\npath %s\ncore_collector makedumpfile -l -d 31\n' \
+	"$USER_" "$T" "$WEIRD" > "$T/kdump3.conf"
+"$CRASHCAP" capture -c "$T/kdump3.conf" --host sshtest --no-action > "$T/out3" 2>&1
+rc=$?
+D3=$(ls -d "$WEIRD"/sshtest-* 2>/dev/null | head -n1)
+[ $rc = 0 ] && [ -n "$D3" ] && [ -f "$D3/vmcore.flat" ]; ok $? "quoted path: dump under the literal directory (exit $rc)"
+[ ! -e "$T/pwned" ] && [ ! -e "$T/pwned2" ]; ok $? "quoted path: no command substitution on the remote side"
+
+# The collector ends short (ENOSPC on its side, exit 3): the remote file keeps
+# the name vmcore-incomplete; nothing is called vmcore.flat.
+rm -rf "$T/dumps"; mkdir -p "$T/dumps"
+FAKE_MODE=FULL "$CRASHCAP" capture -c "$T/kdump.conf" --host sshtest --no-action > "$T/out4" 2>&1
+D4=$(ls -d "$T"/dumps/sshtest-* 2>/dev/null | head -n1)
+[ -n "$D4" ] && [ -s "$D4/vmcore-incomplete" ] && [ ! -e "$D4/vmcore.flat" ] && [ ! -e "$D4/vmcore" ]
+ok $? "incomplete stream: vmcore-incomplete kept, not renamed"
+grep -q "vmcore-incomplete kept" "$T/out4"; ok $? "incomplete stream: reported"
 
 # Unreachable server: the next target gets it; nothing reachable: failure_action.
 printf 'ssh %s@127.0.0.1\nsshkey %s/client\npath %s/dumps\ndisk_timeout 0\nfailure_action poweroff\n' \
