@@ -186,12 +186,118 @@ static void write_dmesg_file(struct cap_state *s, int dfd)
 }
 
 /* The dump into an open dump directory: collector, then the fallbacks. */
+/* One `producer | crashcap decrypt --encrypt PUB [--flat-input] - vmcore-incomplete`
+ * run in dfd. Returns the producer's exit code; *ret_erc the encryptor's. */
+static int encrypt_pipe(struct cap_state *s, int dfd, char *const producer[], bool flat, int *ret_erc)
+{
+	char *enc[] = { (char *)s->p->self, (char *)"decrypt", (char *)"--encrypt",
+			(char *)s->p->conf->encrypt_to, (char *)"--flat-input", (char *)"-",
+			(char *)"vmcore-incomplete", NULL };
+	struct ec_err err = { 0 };
+	pid_t ep, pp;
+	int p[2], prc;
+
+	if (!flat) {
+		/* no --flat-input: shift the rest down over it */
+		enc[4] = enc[5];
+		enc[5] = enc[6];
+		enc[6] = NULL;
+	}
+	*ret_erc = -1;
+	unlinkat(dfd, "vmcore-incomplete", 0);
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		cap_log(s, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if (cap_spawn(enc, p[0], -1, -1, dfd, &ep, &err) < 0) {
+		cap_log(s, "encrypt: %s", err.msg);
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	close(p[0]);
+	if (cap_spawn(producer, -1, p[1], -1, -1, &pp, &err) < 0) {
+		cap_log(s, "%s: %s", producer[0], err.msg);
+		close(p[1]);
+		cap_wait(ep);
+		return -1;
+	}
+	close(p[1]);
+	prc = cap_wait(pp);
+	*ret_erc = cap_wait(ep);
+	return prc;
+}
+
+/* encrypt_to: the collector writes the flattened format (-F) into crashcap's
+ * stream encryption (crypt.h); the file is vmcore-incomplete until both
+ * ended well, then vmcore.enc (`crashcap decrypt --key SEC vmcore.enc OUT`
+ * gives the plain dump). A collector that is not crashcap, or a filter that
+ * fails, gives an encrypted unfiltered copy of the vmcore instead. */
+static enum cap_tres dump_encrypted(struct cap_state *s, int dfd)
+{
+	struct ec_err err = { 0 };
+	struct cap_argv a;
+	char *cat[] = { (char *)"cat", (char *)s->p->vmcore, NULL };
+	struct stat st;
+	int prc = -1, erc = -1;
+	bool done = false;
+
+	cap_log(s, "encrypting the dump to %s", s->p->conf->encrypt_to);
+	if (cap_collector_is_crashcap(s) && cap_collector_argv(s, &a, true, NULL, &err) == 0) {
+		cap_log(s, "running %s -F | crashcap decrypt --encrypt", s->p->conf->core_collector);
+		prc = encrypt_pipe(s, dfd, a.v, true, &erc);
+		cap_argv_free(&a);
+		if (prc == EXIT_UNFILTERED) {
+			s->unfiltered = true;
+			cap_log(s, "the filter failed: the dump keeps every page");
+			prc = EXIT_OK;
+		}
+		if (erc == 0 && prc == EXIT_INCOMPLETE) {
+			cap_log(s, "the dump is incomplete (no space or I/O error): kept as vmcore-incomplete");
+			return T_INCOMPLETE;
+		}
+		done = erc == 0 && prc == EXIT_OK;
+		if (!done)
+			cap_log(s, "core_collector exit %d, encryption exit %d", prc, erc);
+	} else {
+		cap_log(s, "core_collector '%s' cannot stream: encrypting an unfiltered copy",
+			s->p->conf->core_collector);
+	}
+	if (!done && erc != 0 && prc == EXIT_OK) {
+		/* The encryption side failed (no space, bad key): nothing else to try. */
+		goto incomplete;
+	}
+	if (!done) {
+		cap_log(s, "falling back to an encrypted unfiltered copy of %s", s->p->vmcore);
+		s->unfiltered = true;
+		prc = encrypt_pipe(s, dfd, cat, false, &erc);
+		done = erc == 0 && prc == 0;
+	}
+	if (!done)
+		goto incomplete;
+	if (renameat(dfd, "vmcore-incomplete", dfd, "vmcore.enc") < 0) {
+		cap_log(s, "rename vmcore-incomplete to vmcore.enc: %s", strerror(errno));
+		return T_INCOMPLETE;
+	}
+	fchmodat(dfd, "vmcore.enc", 0600, 0);
+	return T_OK;
+incomplete:
+	cap_log(s, "encrypted dump not complete (collector exit %d, encryption exit %d)", prc, erc);
+	if (fstatat(dfd, "vmcore-incomplete", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size > 0)
+		return T_INCOMPLETE;
+	return T_FAIL;
+}
+
 static enum cap_tres dump_into_dir(struct cap_state *s, int dfd)
 {
 	struct ec_err err = { 0 };
 	struct cap_argv a;
 	enum cap_tres res;
 	int rc, fd;
+
+	if (s->p->conf->encrypt_to)
+		return dump_encrypted(s, dfd);
 
 	if (cap_collector_argv(s, &a, false, "vmcore-incomplete", &err) < 0) {
 		cap_log(s, "core_collector: %s", err.msg);
@@ -269,7 +375,8 @@ static enum cap_tres dump_to_fs(struct cap_state *s, int base_fd, const char *la
 	write_dmesg_file(s, dfd);
 	res = dump_into_dir(s, dfd);
 	cap_log(s, "%s: %s", s->where,
-		res == T_OK ? "vmcore saved" : res == T_INCOMPLETE ? "vmcore-incomplete kept" : "no dump");
+		res == T_OK ? (s->p->conf->encrypt_to ? "vmcore.enc saved" : "vmcore saved") :
+		res == T_INCOMPLETE ? "vmcore-incomplete kept" : "no dump");
 	write_log_file(s, dfd);
 	fsync(dfd);
 	close(dfd);

@@ -103,6 +103,8 @@ install() {
                 [[ -f /etc/ssh/ssh_config ]] && inst_simple /etc/ssh/ssh_config
                 ;;
             sshkey) [[ -f $val ]] && inst_simple "$val" ;;
+            # The public key only: the secret one never goes near the capture.
+            encrypt_to) inst_simple "$val" || { derror "crashcap: encrypt_to $val: cannot install"; return 1; } ;;
             kdump_pre|kdump_post) inst_binary "$val" 2>/dev/null || inst_simple "$val" ;;
             extra_bins) for b in $val; do inst_binary "$b" 2>/dev/null || inst_simple "$b"; done ;;
         esac
