@@ -65,6 +65,11 @@ fi
 if [ -e /proc/vmcore ]; then
 	# ---------------- capture kernel ----------------
 	say "capture-kernel osrelease=$(uname -r) vmcore_size=$(stat -c %s /proc/vmcore)"
+	if [ "${CL_CAPTURE_EXEC:-0}" = 1 ]; then
+		# the capture command becomes init (PID 1) and ends the guest
+		say "capture-exec"
+		exec sh -c "$CL_CAPTURE_CMD"
+	fi
 	mount -t ext4 "$OUTDEV" /out || die "mount out disk"
 	mkdir -p "$CL_OUT"
 	t0=$(uptime_s)
