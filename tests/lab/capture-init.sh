@@ -11,9 +11,9 @@ crashcap=$1
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/capinit.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-# the out disk is the guest's first virtio disk; no udev, so no LABEL= here
+# no udev in this initramfs: crashcap finds LABEL= by reading the superblocks
 cat >"$tmp/kdump.conf" <<'CONF'
-ext4 /dev/vda
+ext4 LABEL=crashlab-out
 path /dump
 core_collector makedumpfile -l --message-level 1 -d 31
 final_action poweroff
