@@ -243,16 +243,20 @@ static int ssh_cmd(struct cap_state *s, struct cap_argv *extra, const char *dest
 }
 
 /* producer (a child writing to a pipe, or our own bytes) -> ssh "cat > file" */
-static int ssh_pipe(struct cap_state *s, struct cap_argv *extra, const char *dest,
-		    const char *cmd, char *const producer[], const void *bytes, size_t len,
-		    int *ret_prod_rc)
+/* producer [| filter] | ssh DEST CMD (or the given bytes | ssh). Returns
+ * ssh's exit code; the producer's in *ret_prod_rc, the filter's (0 when
+ * there is none) in *ret_filt_rc. */
+static int ssh_pipe_filtered(struct cap_state *s, struct cap_argv *extra, const char *dest,
+			     const char *cmd, char *const producer[], char *const filter[],
+			     const void *bytes, size_t len, int *ret_prod_rc, int *ret_filt_rc)
 {
 	struct ec_err err = { 0 };
 	struct cap_argv a;
-	pid_t ppid = -1, spid;
-	int p[2], rc;
+	pid_t ppid = -1, fpid = -1, spid;
+	int p[2], q[2], rc, in;
 
 	*ret_prod_rc = 0;
+	*ret_filt_rc = 0;
 	if (ssh_argv(s, &a, extra, dest, cmd, &err) < 0 || pipe2(p, O_CLOEXEC) < 0)
 		return -1;
 	rc = cap_spawn(a.v, p[0], -1, -1, -1, &spid, &err);
@@ -262,19 +266,45 @@ static int ssh_pipe(struct cap_state *s, struct cap_argv *extra, const char *des
 		close(p[1]);
 		return -1;
 	}
-	if (producer) {
-		if (cap_spawn(producer, -1, p[1], -1, -1, &ppid, &err) < 0)
-			*ret_prod_rc = -1;
+	in = p[1];
+	if (filter) {
+		if (pipe2(q, O_CLOEXEC) < 0) {
+			close(p[1]);
+			cap_wait(spid);
+			return -1;
+		}
+		if (cap_spawn(filter, q[0], p[1], -1, -1, &fpid, &err) < 0) {
+			cap_log(s, "%s: %s", filter[0], err.msg);
+			*ret_filt_rc = -1;
+		}
+		close(q[0]);
 		close(p[1]);
+		in = q[1];
+	}
+	if (producer) {
+		if (cap_spawn(producer, -1, in, -1, -1, &ppid, &err) < 0)
+			*ret_prod_rc = -1;
+		close(in);
 		if (ppid > 0)
 			*ret_prod_rc = cap_wait(ppid);
 	} else {
 		signal(SIGPIPE, SIG_IGN);
-		if (write(p[1], bytes, len) != (ssize_t)len)
+		if (write(in, bytes, len) != (ssize_t)len)
 			*ret_prod_rc = -1;
-		close(p[1]);
+		close(in);
 	}
+	if (fpid > 0)
+		*ret_filt_rc = cap_wait(fpid);
 	return cap_wait(spid);
+}
+
+static int ssh_pipe(struct cap_state *s, struct cap_argv *extra, const char *dest,
+		    const char *cmd, char *const producer[], const void *bytes, size_t len,
+		    int *ret_prod_rc)
+{
+	int frc;
+
+	return ssh_pipe_filtered(s, extra, dest, cmd, producer, NULL, bytes, len, ret_prod_rc, &frc);
 }
 
 /* Remote file names: the directory quoted for the remote shell + a fixed name. */
@@ -299,7 +329,15 @@ enum cap_tres cap_target_ssh(struct cap_state *s, const struct kc_target *t, int
 	char *dm[] = { (char *)s->p->self, (char *)"dmesg", (char *)s->p->vmcore, NULL };
 	enum cap_tres res = T_OK;
 	int timeout = s->p->conf->link_delay > 0 ? s->p->conf->link_delay : 0, rc, prc;
-	bool flat = false;
+	bool flat = false, enc = s->p->conf->encrypt_to != NULL;
+	/* encrypt_to: the stream goes through `crashcap decrypt --encrypt` on its
+	 * way to ssh; only ciphertext leaves the machine. */
+	char *encf[] = { (char *)s->p->self, (char *)"decrypt", (char *)"--encrypt",
+			 (char *)s->p->conf->encrypt_to, (char *)"--flat-input", (char *)"-", (char *)"-", NULL };
+	char *encp[] = { (char *)s->p->self, (char *)"decrypt", (char *)"--encrypt",
+			 (char *)s->p->conf->encrypt_to, (char *)"-", (char *)"-", NULL };
+	const char *final;
+	int frc = 0;
 	struct timespec t0, now;
 
 	timeout += s->p->conf->disk_timeout >= 0 ? s->p->conf->disk_timeout : 180;
@@ -350,14 +388,19 @@ enum cap_tres cap_target_ssh(struct cap_state *s, const struct kc_target *t, int
 	 * saying so (a flattened stream has no header flag to set remotely). */
 	remote_cmd(cmd, sizeof(cmd), "umask 077 && cat > %s/vmcore-incomplete", qdir);
 	if (cap_collector_is_crashcap(s) && cap_collector_argv(s, &coll, true, NULL, &err) == 0) {
-		cap_log(s, "running %s -F | ssh %s", s->p->conf->core_collector, t->spec);
+		cap_log(s, "running %s -F |%s ssh %s", s->p->conf->core_collector,
+			enc ? " crashcap decrypt --encrypt |" : "", t->spec);
 		flat = true;
-		rc = ssh_pipe(s, &extra, t->spec, cmd, coll.v, NULL, 0, &prc);
+		rc = ssh_pipe_filtered(s, &extra, t->spec, cmd, coll.v, enc ? encf : NULL, NULL, 0, &prc, &frc);
 		cap_argv_free(&coll);
 	} else {
 		char *cat[] = { (char *)"cat", (char *)s->p->vmcore, NULL };
 
-		rc = ssh_pipe(s, &extra, t->spec, cmd, cat, NULL, 0, &prc);
+		rc = ssh_pipe_filtered(s, &extra, t->spec, cmd, cat, enc ? encp : NULL, NULL, 0, &prc, &frc);
+	}
+	if (frc != 0) {
+		cap_log(s, "encryption failed (exit %d): vmcore-incomplete kept", frc);
+		rc = rc ? rc : -1;
 	}
 	if (prc == EXIT_UNFILTERED) {
 		s->unfiltered = true;
@@ -374,19 +417,20 @@ enum cap_tres cap_target_ssh(struct cap_state *s, const struct kc_target *t, int
 		cap_log(s, "core_collector failed (exit %d): unfiltered copy instead", prc);
 		s->unfiltered = true;
 		flat = false;
-		rc = ssh_pipe(s, &extra, t->spec, cmd, cat, NULL, 0, &prc);
-		res = rc == 0 && prc == 0 ? T_OK : T_INCOMPLETE;
+		rc = ssh_pipe_filtered(s, &extra, t->spec, cmd, cat, enc ? encp : NULL, NULL, 0, &prc, &frc);
+		res = rc == 0 && prc == 0 && frc == 0 ? T_OK : T_INCOMPLETE;
 	}
+	/* makedumpfile -F output is named vmcore.flat, as kdump-utils does
+	 * (`crashcap reassemble` turns it into a plain dump file); encrypted,
+	 * vmcore.enc (`crashcap decrypt` reassembles it). */
+	final = enc ? "vmcore.enc" : flat ? "vmcore.flat" : "vmcore";
 	if (res == T_OK) {
-		/* makedumpfile -F output is named vmcore.flat, as kdump-utils does
-		 * (`crashcap reassemble` turns it into a plain dump file). */
-		if (remote_cmd(cmd, sizeof(cmd), flat ? "mv -- %s/vmcore-incomplete %s/vmcore.flat" :
-			       "mv -- %s/vmcore-incomplete %s/vmcore", qdir, qdir) < 0 ||
+		if (remote_cmd(cmd, sizeof(cmd), "mv -- %s/vmcore-incomplete %s/%s", qdir, qdir, final) < 0 ||
 		    ssh_cmd(s, &extra, t->spec, cmd, -1) != 0)
 			res = T_INCOMPLETE;
 	}
-	cap_log(s, "%s: %s", s->where, res == T_OK ? (flat ? "vmcore.flat saved" : "vmcore saved") :
-		"vmcore-incomplete kept");
+	cap_log(s, "%s: %s%s", s->where, res == T_OK ? final : "vmcore-incomplete",
+		res == T_OK ? " saved" : " kept");
 	remote_cmd(cmd, sizeof(cmd), "umask 077 && cat > %s/kexec-dmesg.log", qdir);
 	ssh_pipe(s, &extra, t->spec, cmd, NULL, s->log, s->log_len, &prc);
 	cap_argv_free(&extra);

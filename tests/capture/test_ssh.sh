@@ -82,6 +82,23 @@ D4=$(ls -d "$T"/dumps/sshtest-* 2>/dev/null | head -n1)
 ok $? "incomplete stream: vmcore-incomplete kept, not renamed"
 grep -q "vmcore-incomplete kept" "$T/out4"; ok $? "incomplete stream: reported"
 
+# encrypt_to: only ciphertext crosses ssh; vmcore.enc decrypts to the source.
+rm -rf "$T/dumps"; mkdir -p "$T/dumps"
+if "$CRASHCAP" decrypt --genkey "$T/pub" "$T/sec" > /dev/null 2>&1; then
+	printf 'ssh %s@127.0.0.1\nsshkey %s/client\npath %s/dumps\nencrypt_to %s/pub\ncore_collector makedumpfile -l -d 31\n' \
+		"$USER_" "$T" "$T" "$T" > "$T/kdump5.conf"
+	FAKE_REAL_CRASHCAP=$(readlink -f "$CRASHCAP") "$CRASHCAP" capture -c "$T/kdump5.conf" --host sshtest --no-action > "$T/out5" 2>&1
+	rc=$?
+	D5=$(ls -d "$T"/dumps/sshtest-* 2>/dev/null | head -n1)
+	[ $rc = 0 ] && [ -n "$D5" ] && [ -f "$D5/vmcore.enc" ] && [ ! -e "$D5/vmcore.flat" ] && [ ! -e "$D5/vmcore-incomplete" ]
+	ok $? "encrypt_to over ssh: remote vmcore.enc only (exit $rc)"
+	[ -n "$D5" ] && [ "$(head -c 8 "$D5/vmcore.enc")" = CCENCDMP ]; ok $? "encrypt_to over ssh: encrypted format"
+	"$CRASHCAP" decrypt --key "$T/sec" "$D5/vmcore.enc" "$T/plain5" > /dev/null 2>&1 && cmp -s "$T/plain5" "$T/vmcore"
+	ok $? "encrypt_to over ssh: decrypts to the source"
+else
+	echo "ok $((n + 1)) # SKIP built without libsodium"; n=$((n + 1))
+fi
+
 # Unreachable server: the next target gets it; nothing reachable: failure_action.
 printf 'ssh %s@127.0.0.1\nsshkey %s/client\npath %s/dumps\ndisk_timeout 0\nfailure_action poweroff\n' \
 	"$USER_" "$T" "$T" > "$T/kdump2.conf"
