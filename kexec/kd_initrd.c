@@ -133,6 +133,12 @@ static int dracut_argv(struct kd *kd, const char *normconf, char **argv)
 			 drivers[0] ? " " : "", kd->conf.extra_modules);
 	argv[n++] = strdup(kd->dracut);
 	argv[n++] = strdup("--force");
+	/* Only this machine's drivers (plus the targets' list below): the
+	 * capture kernel boots faster from a small image (kdump-utils does
+	 * the same). */
+	argv[n++] = strdup("--hostonly");
+	argv[n++] = strdup("--hostonly-mode");
+	argv[n++] = strdup("strict");
 	argv[n++] = strdup("--no-hostonly-cmdline");
 	argv[n++] = strdup("-a");
 	argv[n++] = strdup("crashcap");
