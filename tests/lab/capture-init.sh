@@ -12,7 +12,9 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/capinit.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 # no udev in this initramfs: crashcap finds LABEL= by reading the superblocks
-cat >"$tmp/kdump.conf" <<'CONF'
+# (a stable path: crashlab's cache key covers the spec and the file's content)
+conf=$CRASHCAP_CACHE/capinit-kdump.conf
+cat >"$conf" <<'CONF'
 ext4 LABEL=crashlab-out
 path /dump
 core_collector makedumpfile -l --message-level 1 -d 31
@@ -22,7 +24,7 @@ CONF
 out=$(lab_vmcore capinit --ram 1024M --anon 64 --zero 16 --pagecache 0 --tmpfs 16 --thp 0 \
 	--hugetlb 0 --capture-exec \
 	--extra-file "$crashcap:/usr/local/bin/crashcap" \
-	--extra-file "$tmp/kdump.conf:/etc/kdump.conf" \
+	--extra-file "$conf:/etc/kdump.conf" \
 	--capture-cmd 'exec /usr/local/bin/crashcap capture --conf /etc/kdump.conf') ||
 	t_bail "crashlab capture --name capinit --capture-exec"
 log=$LAB_VMCORES/capinit.log
