@@ -348,8 +348,8 @@ int cmd_save(int argc, char **argv)
 		fprintf(stderr, "crashcap save: -F: standard output is a terminal; redirect it to a file or pipe\n");
 		return EXIT_USAGE;
 	}
-	if (!c.flat && !c.dmesg && c.comp != COMP_NONE && !comp_available(c.comp)) {
-		fprintf(stderr, "crashcap save: not built with %s\n", comp_name(c.comp));
+	if (!c.dmesg && c.comp != COMP_NONE && !comp_available(c.comp)) {
+		fprintf(stderr, "crashcap save: %s\n", comp_why(c.comp));
 		return EXIT_FAIL;
 	}
 

@@ -12,9 +12,7 @@
 #include <zstd.h>
 #include <lzo/lzo1x.h>
 #include "config.h"
-#if HAVE_SNAPPY
-#include <snappy-c.h>
-#endif
+#include "ec_snappy.h"
 #include "priv.h"
 
 #define DH_ZLIB       0x1
@@ -422,15 +420,14 @@ static int decompress(ec_dump *d, struct kdump_priv *kp, uint64_t pfn, uint32_t 
 		m = "zstd";
 		good = !ZSTD_isError(dl) && dl == B;
 	} else if (flags == DH_SNAPPY) {
-		m = "snappy";
-#if HAVE_SNAPPY
+		const char *why;
 		size_t dl = B;
-		good = snappy_uncompress((const char *)kp->cbuf, size, (char *)kp->page, &dl) == SNAPPY_OK &&
-		       dl == B;
-#else
-		return ec_set_err(err, -EPROTONOSUPPORT, "%s: pfn 0x%llx: snappy-compressed page, but built without snappy",
-				  d->path, (unsigned long long)pfn);
-#endif
+
+		m = "snappy";
+		if (ec_snappy_ready(&why) < 0)
+			return ec_set_err(err, -EPROTONOSUPPORT, "%s: pfn 0x%llx: snappy-compressed page, but %s",
+					  d->path, (unsigned long long)pfn, why);
+		good = ec_snappy_uncompress(kp->cbuf, size, kp->page, &dl) == 0 && dl == B;
 	} else {
 		return ec_set_err(err, -EBADMSG, "%s: pfn 0x%llx: page data at offset 0x%llx has unknown compression flags 0x%x",
 				  d->path, (unsigned long long)pfn, (unsigned long long)off, flags);

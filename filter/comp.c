@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Compressor dispatch: picks the backend file for a kdump compression method. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include "ec_snappy.h"
 #include "comp.h"
 
 struct comp {
@@ -24,7 +26,27 @@ int comp_available(enum comp_method m)
 {
 	const struct comp_ops *o = ops_of(m);
 
-	return o && o->compress != NULL;
+	if (!o || !o->compress)
+		return 0;
+	return m != COMP_SNAPPY || ec_snappy_ready(NULL) == 0;
+}
+
+const char *comp_why(enum comp_method m)
+{
+	const struct comp_ops *o = ops_of(m);
+	const char *why;
+
+	if (!o)
+		return "unknown compression method";
+	if (!o->compress) {
+		static char buf[64];   /* constant per method: races write the same bytes */
+
+		snprintf(buf, sizeof(buf), "not built with %s", comp_name(m));
+		return buf;
+	}
+	if (m == COMP_SNAPPY && ec_snappy_ready(&why) < 0)
+		return why;
+	return "";
 }
 
 const char *comp_name(enum comp_method m)

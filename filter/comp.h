@@ -47,8 +47,10 @@ int comp_unpage(enum comp_method method, const void *src, size_t len,
 		void *dst, size_t dst_cap, size_t *ret_len);
 
 const char *comp_name(enum comp_method method);
-/* Is the method available in this build? */
+/* Is the method available (built in, and for snappy: the library loads)? */
 int comp_available(enum comp_method method);
+/* Why not ("not built with snappy", "libsnappy.so.1 cannot be loaded: ..."). */
+const char *comp_why(enum comp_method method);
 
 /* ---- backends (internal) ---- */
 struct comp_ops {

@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* snappy (-p): a raw snappy block per page. Without libsnappy the ops are
- * empty and comp_create() returns -ENOSYS ("not built with snappy"). */
+/* snappy (-p): a raw snappy block per page, through elfcore's dlopen'd
+ * libsnappy (ec_snappy.h). Not built in, or the library missing at run time:
+ * comp_create() returns -ENOSYS and comp_why() says which. */
 #include <errno.h>
 #include "config.h"
+#include "ec_snappy.h"
 #include "comp.h"
 
 #if HAVE_SNAPPY
-#include <snappy-c.h>
-
 static int sn_init(void **state, size_t page_size, int level)
 {
 	*state = NULL;
-	return 0;
+	return ec_snappy_ready(NULL);
 }
 
 static void sn_fini(void *state)
@@ -20,16 +20,17 @@ static void sn_fini(void *state)
 
 static size_t sn_bound(size_t page_size)
 {
-	return snappy_max_compressed_length(page_size);
+	return ec_snappy_bound(page_size);
 }
 
 static int sn_compress(void *state, const void *src, size_t len, void *dst,
 		       size_t dst_cap, size_t *ret_len)
 {
 	size_t out = dst_cap;
+	int r = ec_snappy_compress(src, len, dst, &out);
 
-	if (snappy_compress(src, len, dst, &out) != SNAPPY_OK)
-		return -ENOBUFS;
+	if (r < 0)
+		return r;
 	*ret_len = out;
 	return 0;
 }
@@ -37,13 +38,11 @@ static int sn_compress(void *state, const void *src, size_t len, void *dst,
 static int sn_decompress(const void *src, size_t len, void *dst,
 			 size_t dst_cap, size_t *ret_len)
 {
-	size_t out;
+	size_t out = dst_cap;
+	int r = ec_snappy_uncompress(src, len, dst, &out);
 
-	if (snappy_uncompressed_length(src, len, &out) != SNAPPY_OK ||
-	    out > dst_cap)
-		return -EINVAL;
-	if (snappy_uncompress(src, len, dst, &out) != SNAPPY_OK)
-		return -EINVAL;
+	if (r < 0)
+		return r;
 	*ret_len = out;
 	return 0;
 }

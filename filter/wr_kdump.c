@@ -528,7 +528,7 @@ int wr_kdump(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
 	if (src->page_size < 1024 || (src->page_size & (src->page_size - 1)))
 		return ec_set_err(err, -EINVAL, "unsupported page size %u", src->page_size);
 	if (o->comp != COMP_NONE && !comp_available(o->comp))
-		return ec_set_err(err, -ENOSYS, "not built with %s", comp_name(o->comp));
+		return ec_set_err(err, -ENOSYS, "%s", comp_why(o->comp));
 	wr_kdump_geometry(src->page_size, src->notes_len, src->max_mapnr, &k.g);
 	r = wr_plan_init(&pl, src, o, o->kernel_first, err);
 	if (r < 0)

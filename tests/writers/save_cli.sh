@@ -53,5 +53,26 @@ rc=$?
 [ $rc = 2 ] && [ -s "$tmp/err" ] && [ ! -e "$tmp/x2" ]
 t $? "dump level 32 refused (exit $rc: $(head -c 120 "$tmp/err"))"
 
+# libsnappy is loaded only for -p: without it crashcap still runs, -l works,
+# -p fails with a clear message (the library hidden in a private mount namespace)
+snappy=$(ldconfig -p 2>/dev/null | awk '/libsnappy\.so\.1 .*x86-64/ {print $NF; exit}')
+"$crashcap" save --message-level 1 -p -d 0 "$tmp/core" "$tmp/probe-p" 2>"$tmp/probe.err"
+if grep -q 'not built with snappy' "$tmp/probe.err"; then
+	echo "# this build has no snappy: the dlopen checks do not apply"
+elif [ -n "$snappy" ] && [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+	unshare -m sh -c 'mount --bind /dev/null "$1" || exit 9
+		"$2" save --message-level 1 -l -d 0 "$3" "$4/nosnappy-l" || exit 10
+		"$2" save --message-level 1 -p -d 0 "$3" "$4/nosnappy-p" 2>"$4/nosnappy.err"
+		echo $? >"$4/nosnappy.rc"' _ "$snappy" "$crashcap" "$tmp/core" "$tmp"
+	rc=$?
+	t_rc=$(cat "$tmp/nosnappy.rc" 2>/dev/null)
+	[ $rc = 0 ] && [ "$t_rc" = 1 ] && grep -q 'libsnappy.so.1 cannot be loaded' "$tmp/nosnappy.err" &&
+		[ ! -s "$tmp/nosnappy-p" ] && "$crashcap" verify "$tmp/nosnappy-l" >/dev/null 2>&1
+	t $? "libsnappy hidden: -l still works, -p exits 1 ($(head -c 150 "$tmp/nosnappy.err"))"
+	"$crashcap" save --message-level 1 -p -d 0 "$tmp/core" "$tmp/snappy" &&
+		"$crashcap" verify "$tmp/snappy" >/dev/null 2>&1
+	t $? "with libsnappy present, -p writes a dump that verifies"
+fi
+
 echo "1..$n"
 [ $failed = 0 ]
