@@ -103,6 +103,8 @@ install() {
                 [[ -f /etc/ssh/ssh_config ]] && inst_simple /etc/ssh/ssh_config
                 ;;
             sshkey) [[ -f $val ]] && inst_simple "$val" ;;
+            # crashcap loads libsnappy only for -p (dlopen): dracut cannot see it
+            core_collector) [[ " $val " == *" -p "* ]] && inst_libdir_file "libsnappy.so.1*" ;;
             # The public key only: the secret one never goes near the capture.
             encrypt_to) inst_simple "$val" || { derror "crashcap: encrypt_to $val: cannot install"; return 1; } ;;
             kdump_pre|kdump_post) inst_binary "$val" 2>/dev/null || inst_simple "$val" ;;
