@@ -51,7 +51,7 @@ $K start > $T/out 2>&1; ok $? "first start succeeds"
 ok $([ "$(builds)" = 1 ]; echo $?) "first start builds the initrd once"
 ok $([ -f $R/var/lib/kdump/initrd-6.1.0-test-crashcap.img ] && [ -f $R/var/lib/kdump/initrd-6.1.0-test.hash ]; echo $?) \
 	"initrd and its hash file are in /var/lib/kdump"
-grep -q -- '--force --no-hostonly-cmdline -a crashcap --add-drivers ext4 --omit plymouth resume /.*/initrd-6.1.0-test-crashcap.img 6.1.0-test$' $T/dracut.log
+grep -q -- '--force --hostonly --hostonly-mode strict --no-hostonly-cmdline -a crashcap --add-drivers ext4 --omit plymouth resume /.*/initrd-6.1.0-test-crashcap.img 6.1.0-test$' $T/dracut.log
 ok $? "dracut invocation: $(head -1 $T/dracut.log)"
 ok $([ "$(cat $T/dracut.env)" = "$R/etc/kdump.conf $T/bin/crashcap" ]; echo $?) \
 	"dracut gets CRASHCAP_CONF and CRASHCAP_BIN for the crashcap module: $(cat $T/dracut.env)"
