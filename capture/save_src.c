@@ -56,6 +56,16 @@ static int src_reader_read(void *rctx, uint64_t paddr, void *buf, size_t len,
 	return ec_read_phys(rd->d, paddr, buf, len, err);
 }
 
+static int src_map(void *ctx, uint64_t paddr, size_t len, const void **ret)
+{
+	return ec_map_phys(((struct save_src *)ctx)->d, paddr, len, ret);
+}
+
+static int src_reader_map(void *rctx, uint64_t paddr, size_t len, const void **ret)
+{
+	return ec_map_phys(((struct src_reader *)rctx)->d, paddr, len, ret);
+}
+
 static void stats_add(struct fl_stats *to, const struct fl_stats *st)
 {
 	to->total += st->total;
@@ -221,9 +231,11 @@ int save_src_init(struct save_src *s, ec_dump *d, int level, struct ec_err *err)
 	s->src.nr_cpus = (int)ec_nr_cpus(d);
 	s->src.ctx = s;
 	s->src.read = src_read;
+	s->src.map = src_map;
 	s->src.classify = src_classify;
 	s->src.reader_open = src_reader_open;
 	s->src.reader_read = src_reader_read;
+	s->src.reader_map = src_reader_map;
 	s->src.reader_close = src_reader_close;
 	s->src.reader_classify = src_reader_classify;
 	s->src.can_classify = s->m && !s->why[0];

@@ -237,6 +237,13 @@ bool ec_pfn_present(ec_dump *d, uint64_t pfn)
 	return d->ops->pfn_present(d, pfn);
 }
 
+int ec_map_phys(ec_dump *d, uint64_t paddr, size_t len, const void **ret)
+{
+	if (!d->ops->map || (d->flags & EC_OPEN_NO_MMAP) || paddr > UINT64_MAX - len)
+		return -EOPNOTSUPP;
+	return d->ops->map(d, paddr, len, ret);
+}
+
 int ec_read_phys(ec_dump *d, uint64_t paddr, void *buf, size_t len, struct ec_err *err)
 {
 	uint8_t *p = buf;

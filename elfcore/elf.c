@@ -394,6 +394,22 @@ static int elf_read(ec_dump *d, uint64_t paddr, void *buf, size_t len, struct ec
 	return ec__io_pread(&d->io, buf, len, l->offset + rel, err);
 }
 
+static int elf_map(ec_dump *d, uint64_t paddr, size_t len, const void **ret)
+{
+	const struct elf_priv *ep = d->fmt;
+	bool in;
+	size_t k = find_seg(d, ep, paddr, &in);
+
+	if (!in)
+		return -EOPNOTSUPP;
+	size_t i = ep->idx[k];
+	const struct ec_load *l = &d->loads[i];
+	uint64_t rel = paddr - l->paddr;
+	if (rel >= ep->avail[i] || len > ep->avail[i] - rel)
+		return -EOPNOTSUPP;
+	return ec__io_map(&d->io, l->offset + rel, len, ret);
+}
+
 static bool elf_pfn_present(ec_dump *d, uint64_t pfn)
 {
 	const struct elf_priv *ep = d->fmt;
@@ -429,6 +445,7 @@ const struct ec_fmt_ops ec__elf_ops = {
 	.open = elf_open,
 	.read = elf_read,
 	.span = elf_span,
+	.map = elf_map,
 	.pfn_present = elf_pfn_present,
 	.pages_present = elf_pages_present,
 	.cleanup = elf_cleanup,

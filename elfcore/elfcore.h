@@ -106,6 +106,14 @@ uint64_t ec_max_pfn(const ec_dump *d);
  * dump). Contiguous ELF data is read with one pread/memcpy per run. */
 int ec_read_phys(ec_dump *d, uint64_t paddr, void *buf, size_t len,
 		 struct ec_err *err);
+/* Point at len bytes of physical memory at paddr where the dump's file holds
+ * them contiguously, without copying (an mmap window whose pages are already
+ * resident). The pointer stays valid until the next ec_map_phys() or
+ * ec_read_phys() on d. -EOPNOTSUPP whenever that is not possible (not ELF,
+ * opened with EC_OPEN_NO_MMAP, a device, flattened, the range leaves its
+ * segment, is absent or cannot be read): use ec_read_phys(), which also says
+ * why a byte is missing. */
+int ec_map_phys(ec_dump *d, uint64_t paddr, size_t len, const void **ret);
 /* Is the page with this pfn present (readable) in the dump? */
 bool ec_pfn_present(ec_dump *d, uint64_t pfn);
 

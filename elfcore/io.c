@@ -16,6 +16,10 @@
 
 #define PROC_SUPER_MAGIC_ 0x9fa0
 #define WIN_SIZE (4u << 20)
+/* Zero-copy windows on a regular file are smaller: their pages count in the
+ * resident set while mapped (2 MiB per reader; 4 MiB cost 3 MB more peak
+ * RSS on a 4 GiB vmcore and no less time). */
+#define FILE_WIN_SIZE (2u << 20)
 
 int ec__io_open(struct ec_io *io, const char *path, unsigned flags, struct ec_err *err)
 {
@@ -50,7 +54,7 @@ int ec__io_open(struct ec_io *io, const char *path, unsigned flags, struct ec_er
 			io->size = EC_SIZE_UNKNOWN;   /* a proc file that does not say */
 	}
 	if (flags & EC_OPEN_NO_MMAP)
-		io->use_mmap = false;
+		io->use_mmap = false, io->no_map = true;
 	if (io->size == EC_SIZE_UNKNOWN)
 		io->use_mmap = false;   /* /dev/oldmem: pread only */
 	io->phys_size = io->size;
@@ -91,24 +95,77 @@ static int raw_pread(struct ec_io *io, void *buf, size_t len, uint64_t off, stru
 	return 0;
 }
 
-static int map_window(struct ec_io *io, uint64_t off)
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+
+/* Map the window holding [off, off+len): win_size-aligned, or starting at
+ * off's page when the range crosses that window's end. populate: the whole
+ * window (MAP_POPULATE; /proc/vmcore remaps old memory at mmap anyway). */
+static int map_window(struct ec_io *io, uint64_t off, size_t len, bool populate)
 {
-	uint64_t start = off & ~((uint64_t)io->win_size - 1);
-	uint64_t len = io->win_size;
+	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t wsz = populate ? io->win_size : FILE_WIN_SIZE;
+	uint64_t start = off & ~(wsz - 1);
+	uint64_t wlen = wsz;
 	void *m;
 
 	if (io->win) {
 		munmap(io->win, io->win_len);
 		io->win = NULL;
 	}
-	if (start + len > io->phys_size)
-		len = io->phys_size - start;
-	m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, io->fd, (off_t)start);
+	if (off + len > start + wlen) {
+		start = off & ~(pg - 1);
+		if (off + len - start > wlen)
+			wlen = (off + len - start + pg - 1) & ~(pg - 1);
+	}
+	if (start + wlen > io->phys_size)
+		wlen = io->phys_size - start;
+	m = mmap(NULL, (size_t)wlen, PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0),
+		 io->fd, (off_t)start);
 	if (m == MAP_FAILED)
 		return -errno;
 	io->win = m;
 	io->win_off = start;
-	io->win_len = len;
+	io->win_len = (size_t)wlen;
+	io->populated = populate;
+	return 0;
+}
+
+static bool win_holds(const struct ec_io *io, uint64_t off, size_t len)
+{
+	return io->win && off >= io->win_off && off - io->win_off + len <= io->win_len;
+}
+
+int ec__io_map(struct ec_io *io, uint64_t off, size_t len, const void **ret)
+{
+	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	if (io->no_map || io->recs || io->size == EC_SIZE_UNKNOWN || io->fd < 0 ||
+	    off > io->phys_size || len > io->phys_size - off || len == 0)
+		return -EOPNOTSUPP;
+	if (!win_holds(io, off, len) || (io->use_mmap && !io->populated)) {
+		int r = map_window(io, off, len, io->use_mmap);
+		if (r < 0) {
+			io->no_map = true;
+			return -EOPNOTSUPP;
+		}
+	}
+	if (!io->populated) {
+		/* fault the pages in now: an unreadable page is an error here
+		 * (EFAULT/EIO), where touching it would be a SIGBUS */
+		uint64_t a = off & ~(pg - 1);
+		uint64_t e = (off + len + pg - 1) & ~(pg - 1);
+
+		if (e > io->win_off + io->win_len)
+			e = io->win_off + io->win_len;
+		if (madvise(io->win + (a - io->win_off), (size_t)(e - a), MADV_POPULATE_READ) < 0) {
+			if (errno == EINVAL || errno == ENOSYS)
+				io->no_map = true;     /* kernel older than 5.14 */
+			return -EOPNOTSUPP;
+		}
+	}
+	*ret = io->win + (off - io->win_off);
 	return 0;
 }
 
@@ -120,8 +177,9 @@ static int file_read(struct ec_io *io, void *buf, size_t len, uint64_t off, stru
 	if (!io->use_mmap)
 		return raw_pread(io, buf, len, off, err);
 	while (len) {
-		if (!io->win || off < io->win_off || off >= io->win_off + io->win_len) {
-			if (map_window(io, off) < 0) {
+		if (!io->win || !io->populated || off < io->win_off ||
+		    off >= io->win_off + io->win_len) {
+			if (map_window(io, off, 1, true) < 0) {
 				io->use_mmap = false;   /* kernel refused: pread from now on */
 				return raw_pread(io, p, len, off, err);
 			}

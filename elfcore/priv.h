@@ -33,6 +33,8 @@ struct ec_io {
 	uint64_t size;       /* logical size, EC_SIZE_UNKNOWN for devices */
 	uint64_t phys_size;  /* size of the underlying file */
 	bool use_mmap;
+	bool no_map;         /* ec__io_map refused once: pread only */
+	bool populated;      /* window mapped with MAP_POPULATE (procfs) */
 	uint8_t *win;        /* current mmap window */
 	uint64_t win_off;
 	size_t win_len;
@@ -45,6 +47,11 @@ int ec__io_open(struct ec_io *io, const char *path, unsigned flags, struct ec_er
 /* Read exactly len bytes at off. -ENODATA if [off, off+len) passes the end
  * of a file of known size, -EIO (message set) on a failed or short read. */
 int ec__io_pread(struct ec_io *io, void *buf, size_t len, uint64_t off, struct ec_err *err);
+/* Point at [off, off+len) through the mmap window, its pages resident
+ * (valid until the next read or map on io). -EOPNOTSUPP when the file cannot
+ * be mapped (device, flattened, kernel refuses, or a page cannot be read:
+ * then pread reports the error properly instead of a SIGBUS). */
+int ec__io_map(struct ec_io *io, uint64_t off, size_t len, const void **ret);
 void ec__io_close(struct ec_io *io);
 /* Parse the flattened records of io (header already verified) into io->recs;
  * io->size becomes the logical size. */
@@ -58,6 +65,9 @@ struct ec_fmt_ops {
 	int (*read)(ec_dump *d, uint64_t paddr, void *buf, size_t len, struct ec_err *err);
 	/* Bytes from paddr on that the same read could serve at once (>= 1). */
 	uint64_t (*span)(ec_dump *d, uint64_t paddr);
+	/* Optional: point at len bytes at paddr in the file's mapping (no copy);
+	 * 0, or -EOPNOTSUPP whenever read() must be used instead. */
+	int (*map)(ec_dump *d, uint64_t paddr, size_t len, const void **ret);
 	bool (*pfn_present)(ec_dump *d, uint64_t pfn);
 	uint64_t (*pages_present)(ec_dump *d);
 	void (*cleanup)(ec_dump *d);

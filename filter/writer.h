@@ -92,6 +92,12 @@ struct wr_source {
 	int (*reader_read)(void *rctx, uint64_t paddr, void *buf, size_t len,
 			   struct ec_err *err);
 	void (*reader_close)(void *rctx);
+	/* Optional zero-copy reads, for pages that are compressed: point at len
+	 * bytes at paddr (valid until the next call on the same context), or
+	 * -EOPNOTSUPP, and the pages are read with read()/reader_read(). map()
+	 * is used by the writer's thread, reader_map() by the reader's worker. */
+	int (*map)(void *ctx, uint64_t paddr, size_t len, const void **ret);
+	int (*reader_map)(void *rctx, uint64_t paddr, size_t len, const void **ret);
 	/* Optional, with the readers: classify() through a reader context, so
 	 * that workers classify parts of a cycle in parallel. On failure the
 	 * writer classifies that range again with classify(). */
@@ -260,18 +266,20 @@ struct pool_job {
 	int state;                     /* internal */
 };
 typedef struct pool pool;
-/* threads 0 or 1: jobs are processed inline by pool_submit(). */
+/* threads 0 or 1: jobs are processed inline by pool_submit(); N > 1: N - 1
+ * worker threads, and pool_collect() runs queued jobs while it waits. */
 int pool_create(unsigned threads, enum comp_method m, int level,
 		uint32_t page_size, bool detect_zero, pool **ret);
 void pool_destroy(pool *p);
 /* Let every worker read its jobs' pages itself (jobs submitted with
- * need_read): opens one reader per worker through src->reader_open. Returns
- * false (and nothing changes) when the pool is inline or a reader cannot be
- * opened. The readers are closed by pool_destroy(). */
+ * need_read): opens one reader per worker through src->reader_open; an
+ * inline pool reads them in pool_submit() through src->read (and src->map).
+ * Returns false (and nothing changes) when a reader cannot be opened. The
+ * readers are closed by pool_destroy(). */
 bool pool_set_readers(pool *p, const struct wr_source *src);
 /* Readers are set and the source can classify through them. */
 bool pool_can_classify(const pool *p);
-unsigned pool_threads(const pool *p);   /* 0 = inline */
+unsigned pool_threads(const pool *p);   /* threads running jobs; 0 = inline */
 /* A free job with room for pool_batch() pages (blocks until one is free;
  * NULL only when every job is waiting to be collected: call pool_collect). */
 struct pool_job *pool_get(pool *p);

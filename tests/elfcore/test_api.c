@@ -243,6 +243,47 @@ static void test_writer(void)
 		d = NULL;
 	}
 
+	/* ec_map_phys: the same bytes as ec_read_phys, across window edges
+	 * (default regular-file mode and the populated mmap mode), the pointer
+	 * good until the next call; refused where only a read can answer */
+	for (int fl = 0; fl < 2; fl++) {
+		bool good = ec_open(tmp("wbig.elf"), fl ? EC_OPEN_MMAP : 0, &d, &err) == 0;
+		uint64_t seg_end = lbig[0].paddr + lbig[0].filesz;
+		/* around 2 and 4 MiB file offsets, a long run, the segment's last page */
+		uint64_t pas[] = { lbig[0].paddr + (0x200000 - offs[0]) - 4096,
+				   lbig[0].paddr + (0x400000 - offs[0]) - 8192,
+				   lbig[0].paddr + 0x10000, seg_end - 4096 };
+		size_t lens[] = { 8192, 3 * 4096, 0x300000, 4096 };
+		size_t mapped = 0;
+		for (size_t k = 0; good && k < 4; k++) {
+			const void *m = NULL;
+			int r = ec_map_phys(d, pas[k], lens[k], &m);
+			if (r == -EOPNOTSUPP)
+				continue;
+			good = r == 0 && m;
+			for (size_t i = 0; good && i < lens[k]; i++)
+				good = ((const uint8_t *)m)[i] == spec_pat(pas[k] + i);
+			mapped += good;
+		}
+		const void *m = NULL;
+		ok(good && mapped == 4, "%s: ec_map_phys gives the file's bytes without a copy (%zu of 4 ranges)",
+		   fl ? "mmap" : "default", mapped);
+		ok(ec_map_phys(d, seg_end - 4096, 8192, &m) == -EOPNOTSUPP &&
+		   ec_map_phys(d, 0x10000, 4096, &m) == -EOPNOTSUPP,
+		   "%s: ranges leaving the segment or outside it are refused (read them)",
+		   fl ? "mmap" : "default");
+		ec_close(d);
+		d = NULL;
+	}
+	ok(ec_open(tmp("wbig.elf"), EC_OPEN_NO_MMAP, &d, &err) == 0, "opened with EC_OPEN_NO_MMAP");
+	{
+		const void *m = NULL;
+		ok(d && ec_map_phys(d, lbig[0].paddr, 4096, &m) == -EOPNOTSUPP,
+		   "EC_OPEN_NO_MMAP: ec_map_phys refuses");
+	}
+	ec_close(d);
+	d = NULL;
+
 	/* ELF32 */
 	struct ec_load l32[] = { { .paddr = 0x100000, .vaddr = 0xc0100000, .filesz = 0x2000, .memsz = 0x2000, .flags = 7 } };
 	ok(write_core(tmp("w32.elf"), 1, false, l32, 1, notes, sizeof(notes), false, &err, offs) == 0 &&

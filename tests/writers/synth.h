@@ -24,6 +24,9 @@ struct synth {
 	uint64_t worker_classifies;    /* reader_classify() calls (atomic) */
 	bool fail_worker_classify;     /* reader_classify() fails: writer redoes */
 	int fail_read_pfn;             /* >= 0: this pfn's read fails with EIO */
+	uint64_t maps;                 /* map()/reader_map() calls that mapped (atomic) */
+	uint64_t map_calls;            /* all map()/reader_map() calls (atomic) */
+	unsigned map_refuse_every;     /* > 0: every Nth map call says -EOPNOTSUPP */
 };
 
 enum { SC_HOLE = 0, SC_KERNEL = 1, SC_CACHE = 2, SC_USER = 8, SC_FREE = 16 };
@@ -110,6 +113,31 @@ static int synth_read(void *ctx, uint64_t paddr, void *buf, size_t len,
 	return synth_fill(s, paddr, buf, len, err);
 }
 
+/* Zero-copy reads: the pages are made in a per-thread buffer that stays
+ * valid until the thread's next map call (as with an mmap window). Ranges
+ * with a hole or the failing pfn, and every map_refuse_every-th call, are
+ * refused: the writer must read those. The buffer is filled with a poison
+ * pattern first, so a pointer used after the next call shows up as
+ * different bytes. */
+static __thread uint8_t synth_mapbuf[256 * 4096];
+
+static int synth_map(void *ctx, uint64_t paddr, size_t len, const void **ret)
+{
+	struct synth *s = ctx;
+	uint64_t n = __atomic_add_fetch(&s->map_calls, 1, __ATOMIC_RELAXED);
+	struct ec_err e;
+
+	if (len > sizeof(synth_mapbuf) || (s->map_refuse_every && n % s->map_refuse_every == 0))
+		return -EOPNOTSUPP;
+	memset(synth_mapbuf, 0x5a, sizeof(synth_mapbuf));
+	e.code = 0;
+	if (synth_fill(s, paddr, synth_mapbuf, len, &e) < 0)
+		return -EOPNOTSUPP;
+	__atomic_fetch_add(&s->maps, 1, __ATOMIC_RELAXED);
+	*ret = synth_mapbuf;
+	return 0;
+}
+
 /* Worker readers: the context is the synth itself (its reads are pure). */
 static int synth_reader_open(void *ctx, void **ret_rctx)
 {
@@ -159,6 +187,13 @@ static inline void synth_worker_reads(struct synth *s, bool on)
 	s->src.reader_open = on ? synth_reader_open : NULL;
 	s->src.reader_read = on ? synth_reader_read : NULL;
 	s->src.reader_close = on ? synth_reader_close : NULL;
+}
+
+/* Offer zero-copy reads (writer thread and worker readers) or not. */
+static inline void synth_maps(struct synth *s, bool on)
+{
+	s->src.map = on ? synth_map : NULL;
+	s->src.reader_map = on ? synth_map : NULL;
 }
 
 static int synth_classify(void *ctx, int level, uint64_t start, uint64_t end,

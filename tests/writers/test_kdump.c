@@ -184,6 +184,39 @@ int main(void)
 	   "4 threads, source without worker readers: the writer reads, same bytes");
 	synth_worker_reads(&s, true);
 
+	/* zero-copy reads (pages compressed straight from the source's
+	 * mapping): the same bytes, inline and with workers, also when some
+	 * map calls are refused and those runs are read instead */
+	synth_maps(&s, true);
+	for (unsigned t = 1; t <= 4; t += 3) {
+		s.maps = s.map_calls = 0;
+		run(&s, COMP_ZLIB, 1, t, b, &res2);
+		ok(wt_same_file(a, b) && s.maps > 0,
+		   "%u thread(s), pages compressed from the source's mapping (%llu maps): same bytes",
+		   t, (unsigned long long)s.maps);
+		s.map_refuse_every = 3;
+		s.maps = s.map_calls = 0;
+		run(&s, COMP_ZLIB, 1, t, b, &res2);
+		ok(wt_same_file(a, b) && s.maps > 0 && s.maps < s.map_calls,
+		   "%u thread(s), every 3rd map refused (%llu of %llu mapped): same bytes",
+		   t, (unsigned long long)s.maps, (unsigned long long)s.map_calls);
+		s.map_refuse_every = 0;
+	}
+	/* lzo -d 0 keeps incompressible pages as they are: copied out of the
+	 * mapping before the next run replaces it */
+	{
+		const char *m0 = wt_path("m0"), *m1 = wt_path("m1");
+
+		synth_maps(&s, false);
+		run(&s, COMP_LZO, 0, 2, m0, &res2);
+		synth_maps(&s, true);
+		s.maps = 0;
+		run(&s, COMP_LZO, 0, 2, m1, &res2);
+		ok(wt_same_file(m0, m1) && s.maps > 0,
+		   "lzo -d 0 with raw (incompressible) pages: mapped = read, same bytes");
+	}
+	synth_maps(&s, false);
+
 	/* no bitmap cache: classify again per pass, same bytes */
 	wr_opts_init(&o);
 	o.comp = COMP_ZLIB;
@@ -263,6 +296,18 @@ int main(void)
 		   (unsigned long long)res2.unreadable_pfn[0]);
 		check_file(&s, b, &o, true, "read error in a worker, lzo -d 0");
 		ok(wt_same_file(b, c), "read error: workers reading = writer reading, same bytes");
+
+		/* and with zero-copy reads offered (the bad run is not mappable) */
+		synth_maps(&s, true);
+		for (unsigned t = 1; t <= 3; t += 2) {
+			o.threads = t;
+			s.maps = 0;
+			r = wt_write(&s.src, &o, b, false, &res2, &err);
+			ok(r == 0 && res2.incomplete && res2.pages_unreadable == 1 &&
+			   res2.unreadable_pfn[0] == 20000 && s.maps > 0 && wt_same_file(b, c),
+			   "read error, %u thread(s), mapped reads: that page lost, same bytes", t);
+		}
+		synth_maps(&s, false);
 		unreadable_pfn = -1;
 		s.fail_read_pfn = -1;
 	}
