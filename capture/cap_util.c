@@ -283,12 +283,11 @@ int cap_flat_reassemble(cap_read_fn rd, void *ctx, int out_fd, bool *ret_truncat
 				goto out;
 			}
 			if (got > 0) {
-				ssize_t w = pwrite(out_fd, buf, (size_t)got, (off_t)off);
+				int w = cap_pwrite_all(out_fd, buf, (size_t)got, (uint64_t)off);
 
-				if (w != got) {
-					r = ec_set_err(err, w < 0 ? -errno : -ENOSPC,
-						       "write output at %lld: %s", (long long)off,
-						       w < 0 ? strerror(errno) : "short write");
+				if (w < 0) {
+					r = ec_set_err(err, w, "write output at %lld: %s",
+						       (long long)off, strerror(-w));
 					goto out;
 				}
 				if ((uint64_t)off + (uint64_t)got > size)
@@ -342,4 +341,48 @@ int cap_mark_incomplete(int fd, struct ec_err *err)
 		return 0;
 	}
 	return ec_set_err(err, -ENOMSG, "neither an ELF nor a kdump-compressed file");
+}
+
+int cap_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ENOSPC;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+int cap_write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ENOSPC;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int cap_fd_write(void *ctx, const void *buf, size_t len)
+{
+	return cap_write_all(*(int *)ctx, buf, len);
 }

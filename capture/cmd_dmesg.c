@@ -10,27 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "cap_util.h"
 #include "commands.h"
 #include "filter.h"
-
-static int fd_write(void *ctx, const void *buf, size_t len)
-{
-	int fd = *(int *)ctx;
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 static void usage(FILE *f)
 {
@@ -83,7 +65,7 @@ int cmd_dmesg(int argc, char **argv)
 			goto out;
 		}
 	}
-	struct fl_out out = { fd_write, &fd };
+	struct fl_out out = { cap_fd_write, &fd };
 	if (fl_dump_dmesg_ex(m, &out, flags, &err) < 0) {
 		fprintf(stderr, "crashcap dmesg: %s\n", err.msg);
 		goto out;

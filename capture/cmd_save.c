@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "cap_util.h"
 #include "commands.h"
 #include "save_src.h"
 
@@ -219,24 +220,6 @@ static int open_output(const char *path, bool force)
 	return fd;
 }
 
-static int fd_write(void *ctx, const void *buf, size_t len)
-{
-	int fd = *(int *)ctx;
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -ENOSPC;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int save_dmesg(const struct save_cfg *c, struct save_src *s, const char *out)
 {
 	struct ec_err err = { 0 };
@@ -249,7 +232,7 @@ static int save_dmesg(const struct save_cfg *c, struct save_src *s, const char *
 	fd = c->flat ? STDOUT_FILENO : open_output(out, c->force);
 	if (fd < 0)
 		return EXIT_FAIL;
-	struct fl_out fo = { .write = fd_write, .ctx = &fd };
+	struct fl_out fo = { .write = cap_fd_write, .ctx = &fd };
 
 	r = fl_dump_dmesg(s->m, &fo, &err);
 	if (fd != STDOUT_FILENO && close(fd) < 0 && r == 0)

@@ -326,6 +326,23 @@ static int read_job(struct kd *k, struct pool_job *j, struct ec_err *err)
 	return 0;
 }
 
+/* Hand a filled job to the pool (read here first unless the workers read).
+ * The job is the pool's or released either way; a read failure is kept in
+ * k->read_err. */
+static int submit(struct kd *k, pool *po, struct pool_job *j, struct ec_err *err)
+{
+	int r = k->mt_read ? 0 : read_job(k, j, err);
+
+	if (r < 0) {
+		k->read_err = r;
+		pool_release(po, j);
+		return r;
+	}
+	j->need_read = k->mt_read;
+	pool_submit(po, j);
+	return 0;
+}
+
 /* One pass over all kept pages; pass 0 = kernel pages, pass 1 = the rest
  * (or, without kernel-first ordering, pass -1 = all of them). */
 static int data_pass(struct kd *k, struct wr_plan *pl, pool *po, int pass,
@@ -357,25 +374,15 @@ static int data_pass(struct kd *k, struct wr_plan *pl, pool *po, int pass,
 			j->pages[j->n].pfn = pfn;
 			j->pages[j->n].tag = idx - 1;
 			if (++j->n == pool_batch(po)) {
-				r = k->mt_read ? 0 : read_job(k, j, err);
-				if (r < 0) {
-					k->read_err = r;
-					goto out;
-				}
-				j->need_read = k->mt_read;
-				pool_submit(po, j);
+				r = submit(k, po, j, err);
 				j = NULL;
+				if (r < 0)
+					goto out;
 			}
 		}
 	}
 	if (j && j->n && !k->stopped) {
-		r = k->mt_read ? 0 : read_job(k, j, err);
-		if (r < 0) {
-			k->read_err = r;
-			goto out;
-		}
-		j->need_read = k->mt_read;
-		pool_submit(po, j);
+		r = submit(k, po, j, err);
 		j = NULL;
 	}
 out:
