@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cap_util.h"
+#include "fdio.h"
 
 void cap_dump_dir_name(const char *host, int64_t t, char *out, size_t outsz)
 {
@@ -341,48 +342,4 @@ int cap_mark_incomplete(int fd, struct ec_err *err)
 		return 0;
 	}
 	return ec_set_err(err, -ENOMSG, "neither an ELF nor a kdump-compressed file");
-}
-
-int cap_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -ENOSPC;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
-int cap_write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -ENOSPC;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-int cap_fd_write(void *ctx, const void *buf, size_t len)
-{
-	return cap_write_all(*(int *)ctx, buf, len);
 }

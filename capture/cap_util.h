@@ -58,14 +58,6 @@ int cap_nfs_attempt(int attempt, const char *addr, char *ret_fstype, size_t fsty
  * -ENAMETOOLONG when it does not fit outsz (out is then ""). */
 int cap_shell_quote(const char *in, char *out, size_t outsz);
 
-/* write()/pwrite() all of buf, retrying EINTR and short writes. 0, or a
- * negative errno; a write that moves nothing counts as -ENOSPC (how some
- * devices say "no more room"). */
-int cap_write_all(int fd, const void *buf, size_t len);
-int cap_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
-/* cap_write_all() with a fl_out-style signature: ctx points to the fd. */
-int cap_fd_write(void *ctx, const void *buf, size_t len);
-
 /* Host name for dump directory names: uname nodename, or "localhost". */
 void cap_hostname(char *out, size_t outsz);
 

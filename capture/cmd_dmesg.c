@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "cap_util.h"
+#include "fdio.h"
 #include "commands.h"
 #include "filter.h"
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "fdio.h"
 #include "commands.h"
 #include "crypt.h"
 #include "fadump.h"
@@ -24,24 +25,6 @@ struct out {
 	int fd;
 	crypt_writer *cw;
 };
-
-static int pwrite_all(int fd, const uint8_t *p, size_t len, uint64_t off)
-{
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
 
 static int out_write(void *ctx, const void *buf, size_t len, uint64_t off, struct ec_err *err)
 {
@@ -57,7 +40,7 @@ static int out_write(void *ctx, const void *buf, size_t len, uint64_t off, struc
 		}
 		return 0;
 	}
-	r = pwrite_all(o->fd, buf, len, off);
+	r = cap_pwrite_all(o->fd, buf, len, off);
 	return r < 0 ? ec_set_err(err, r, "writing the dump at offset %llu: %s",
 				  (unsigned long long)off, strerror(-r)) : 0;
 }

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "cap_util.h"
+#include "fdio.h"
 #include "commands.h"
 #include "save_src.h"
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "config.h"
 #include "crypt.h"
+#include "fdio.h"
 
 #if HAVE_SODIUM
 #include <sodium.h>
@@ -39,47 +40,6 @@ static uint64_t get_be64(const uint8_t *p)
 	for (int i = 0; i < 8; i++)
 		v = v << 8 | p[i];
 	return v;
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
 }
 
 /* The 4096-byte makedumpfile flattened header (formats.md §3). */
@@ -198,7 +158,7 @@ static int write_key_file(const char *path, const char *what, const uint8_t *key
 	if (fchmod(fd, mode) < 0) {
 		r = -errno;
 	} else {
-		r = write_all(fd, buf, (size_t)len);
+		r = cap_write_all(fd, buf, (size_t)len);
 		if (r == 0 && fsync(fd) < 0)
 			r = -errno;
 	}
@@ -259,7 +219,7 @@ static int push_chunk(crypt_writer *w, unsigned char tag, struct ec_err *err)
 	w->len = 0;
 	put_le32(w->cbuf, (uint32_t)clen);
 	clen += 4;
-	r = write_all(w->fd, w->cbuf, (size_t)clen);
+	r = cap_write_all(w->fd, w->cbuf, (size_t)clen);
 	if (r < 0) {
 		w->failed = r;
 		return ec_set_err(err, r, "encrypted chunk %llu at offset %llu: %s",
@@ -321,7 +281,7 @@ int crypt_writer_create(const uint8_t recipient_pk[CRYPT_KEY_BYTES], int out_fd,
 	crypto_secretstream_xchacha20poly1305_init_push(&w->st, w->hdr + 88, tx);
 	sodium_memzero(tx, sizeof(tx));
 
-	r = write_all(out_fd, w->hdr, sizeof(w->hdr));
+	r = cap_write_all(out_fd, w->hdr, sizeof(w->hdr));
 	if (r < 0) {
 		crypt_writer_destroy(w);
 		return ec_set_err(err, r, "writing encryption header: %s", strerror(-r));
@@ -465,7 +425,7 @@ static int flat_feed(struct flat_state *fs, const uint8_t *p, size_t len,
 	int r;
 
 	if (fs->passthrough) {
-		r = write_all(fs->fd, p, len);
+		r = cap_write_all(fs->fd, p, len);
 		return r < 0 ? ec_set_err(err, r, "writing output: %s", strerror(-r)) : 0;
 	}
 	while (len) {
@@ -476,7 +436,7 @@ static int flat_feed(struct flat_state *fs, const uint8_t *p, size_t len,
 		if (fs->stage == 2) {
 			size_t take = len < fs->rec_left ? len : (size_t)fs->rec_left;
 
-			r = pwrite_all(fs->fd, p, take, fs->rec_off);
+			r = cap_pwrite_all(fs->fd, p, take, fs->rec_off);
 			if (r < 0)
 				return ec_set_err(err, r, "writing output at %llu: %s",
 						  (unsigned long long)fs->rec_off, strerror(-r));
@@ -542,14 +502,14 @@ static bool mark_incomplete(int fd)
 		if ((size_t)n < at + 4)
 			return false;
 		h[at + i] |= 1;
-		return pwrite_all(fd, h + at, 4, at) == 0;
+		return cap_pwrite_all(fd, h + at, 4, at) == 0;
 	}
 	if (n >= 428 && !memcmp(h, "KDUMP   ", 8)) {
 		/* header_version is small: tells the header's byte order. */
 		bool be = h[8] == 0 && h[11] != 0;
 
 		h[424 + (be ? 3 : 0)] |= 0x8;
-		return pwrite_all(fd, h + 424, 4, 424) == 0;
+		return cap_pwrite_all(fd, h + 424, 4, 424) == 0;
 	}
 	return false;
 }
