@@ -62,6 +62,35 @@ crashcap_target_devs() {
     [[ -b $dev ]] && echo "$dev"
 }
 
+# Does the capture need the root filesystem (so wait for /sysroot)? Yes for
+# the default target (no target line), for failure_action dump_to_rootfs, and
+# for a disk target on the root fs's own device or one not found here (then
+# root's fsck and mount must not race with crashcap's mount of it). NFS, ssh
+# and other disks do not: the capture then starts as soon as its own device
+# or network is up, while the root fs is still being checked and mounted.
+crashcap_needs_root() {
+    local key val dev root targets=0
+    root=$(findmnt -n -o SOURCE / 2>/dev/null)
+    [[ -b $root ]] && root=$(readlink -f "$root")
+    while read -r key val; do
+        case "$key" in
+            ext2|ext3|ext4|xfs|btrfs|vfat|minix|raw)
+                targets=1
+                case "$val" in
+                    UUID=*|LABEL=*|PARTUUID=*|PARTLABEL=*)
+                        dev=$(blkid -l -o device -t "$val" 2>/dev/null) ;;
+                    *) dev=$val ;;
+                esac
+                [[ -b $dev ]] || return 0
+                [[ $(readlink -f "$dev") == "$root" ]] && return 0
+                ;;
+            nfs|nfs4|ssh) targets=1 ;;
+            failure_action) [[ $val == dump_to_rootfs ]] && return 0 ;;
+        esac
+    done < <(crashcap_conf)
+    [[ $targets == 0 ]]
+}
+
 installkernel() {
     local key val dev mods
     while read -r key val; do
@@ -119,7 +148,13 @@ install() {
     fi
     inst_script "$moddir/crashcap-capture.sh" /usr/lib/crashcap/crashcap-capture.sh
     if dracut_module_included "systemd"; then
-        inst_simple "$moddir/crashcap-capture.service" "$systemdsystemunitdir/crashcap-capture.service"
+        if crashcap_needs_root; then
+            inst_simple "$moddir/crashcap-capture.service" "$systemdsystemunitdir/crashcap-capture.service"
+        else
+            mkdir -p "$initdir/$systemdsystemunitdir"
+            sed -e 's/^After=sysroot.mount initrd-root-fs.target$/# no target on the root fs: not waiting for \/sysroot (dracut module crashcap)/' \
+                "$moddir/crashcap-capture.service" > "$initdir/$systemdsystemunitdir/crashcap-capture.service"
+        fi
         mkdir -p "$initdir/$systemdsystemunitdir/initrd.target.wants"
         ln_r "$systemdsystemunitdir/crashcap-capture.service" \
             "$systemdsystemunitdir/initrd.target.wants/crashcap-capture.service"
