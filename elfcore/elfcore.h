@@ -193,7 +193,8 @@ int ec_vmci_u64(const ec_vmcoreinfo *vi, const char *key, int base, uint64_t *re
 
 /* ---- Streaming ELF core writer ---- */
 /* Writes headers first, then segment data strictly in order. The only seek
- * back is ec_writer_mark_incomplete(), which patches e_flags |= 1. */
+ * back is ec_writer_set_incomplete(), which patches e_flags (1 = incomplete,
+ * makedumpfile's DUMP_ELF_INCOMPLETE). */
 typedef struct ec_writer ec_writer;
 
 struct ec_writer_ops {
@@ -221,7 +222,10 @@ int ec_writer_begin(ec_writer *w, struct ec_err *err);
 /* Append data for the current segment (segments are filled in order). */
 int ec_writer_data(ec_writer *w, const void *buf, size_t len, struct ec_err *err);
 int ec_writer_finish(ec_writer *w, struct ec_err *err);
-int ec_writer_mark_incomplete(ec_writer *w, struct ec_err *err);
+int ec_writer_mark_incomplete(ec_writer *w, struct ec_err *err);   /* set_incomplete(true) */
+/* e_flags = 1 (on) or 0: a writer that cannot seek back to clear it (a
+ * stream) should leave it alone until the end. */
+int ec_writer_set_incomplete(ec_writer *w, bool on, struct ec_err *err);
 uint64_t ec_writer_bytes(const ec_writer *w);
 void ec_writer_destroy(ec_writer *w);
 /* File offset where a segment's data will be written (after begin). */

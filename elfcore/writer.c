@@ -254,12 +254,17 @@ int ec_writer_finish(ec_writer *w, struct ec_err *err)
 	return 0;
 }
 
-int ec_writer_mark_incomplete(ec_writer *w, struct ec_err *err)
+int ec_writer_set_incomplete(ec_writer *w, bool on, struct ec_err *err)
 {
 	uint8_t f[4];
 
-	ec_put32(f, 1);   /* DUMP_ELF_INCOMPLETE; the writer never sets other e_flags */
+	ec_put32(f, on ? 1 : 0);   /* DUMP_ELF_INCOMPLETE; the writer never sets other e_flags */
 	return put_all(w, f, 4, w->p.elf_class == ELFCLASS64 ? 48 : 36, err);
+}
+
+int ec_writer_mark_incomplete(ec_writer *w, struct ec_err *err)
+{
+	return ec_writer_set_incomplete(w, true, err);
 }
 
 uint64_t ec_writer_bytes(const ec_writer *w)

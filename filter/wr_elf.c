@@ -306,6 +306,12 @@ int wr_elf(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
 		goto out;
 	}
 	r = ec_writer_begin(w, err);
+	/* A file says "incomplete" until the end: a capture that dies on the
+	 * way (killed, out of memory, watchdog reset, power cut) leaves a dump
+	 * that readers treat as incomplete (a stream cannot seek back: the
+	 * receiver flags a stream that ends early) */
+	if (r == 0 && !out_is_flat(out))
+		r = ec_writer_set_incomplete(w, true, err);
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < sg.n && !res->incomplete; i++) {
@@ -408,6 +414,20 @@ int wr_elf(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
 		res->io_error = -r;
 		(void)ec_writer_mark_incomplete(w, &e2);
 		(void)out_sync(out);
+	} else if (r == 0 && !res->incomplete && !out_is_flat(out)) {
+		/* the data is on disk: now clear the flag, and sync that too */
+		struct ec_err e2;
+
+		r = ec_writer_set_incomplete(w, false, &e2);
+		if (r == 0)
+			r = out_sync(out);
+		if (r < 0) {
+			ec_set_err(err, r, "clearing the incomplete flag");
+			res->incomplete = true;
+			res->io_error = -r;
+			(void)ec_writer_mark_incomplete(w, &e2);
+			(void)out_sync(out);
+		}
 	}
 	r = 0;
 	res->pages_written = done;

@@ -420,7 +420,8 @@ static int write_headers(struct kd *k, const struct wr_plan *pl, struct ec_err *
 		memcpy(h + 12 + 65 * i, s->utsname[i], 65);
 	le64(h + 408, (uint64_t)s->crashtime);
 	le64(h + 416, 0);
-	le32(h + 424, o->comp);
+	/* a file says "incomplete" until its data is on disk (see wr_kdump()) */
+	le32(h + 424, o->comp | (out_is_flat(k->out) ? 0 : KDUMP_ST_INCOMPLETE));
 	le32(h + 428, k->g.block);
 	le32(h + 432, k->g.sub_blocks);
 	le32(h + 436, (uint32_t)(2 * k->g.bitmap_len / k->g.block));
@@ -512,14 +513,19 @@ static int write_bitmaps(struct kd *k, struct wr_plan *pl, struct ec_err *err)
 	return 0;
 }
 
-/* status |= incomplete in block 0: an overwrite of a block already on disk,
- * so it succeeds even on a full disk. */
-static void mark_incomplete(struct kd *k)
+/* The status word in block 0 with or without the incomplete bit: an
+ * overwrite of a block already on disk, so it succeeds even on a full disk. */
+static int set_status(struct kd *k, bool incomplete)
 {
 	uint8_t st[4];
 
-	le32(st, k->o->comp | KDUMP_ST_INCOMPLETE);
-	(void)out_write(k->out, st, 4, 424, NULL);
+	le32(st, k->o->comp | (incomplete ? KDUMP_ST_INCOMPLETE : 0));
+	return out_write(k->out, st, 4, 424, NULL);
+}
+
+static void mark_incomplete(struct kd *k)
+{
+	(void)set_status(k, true);
 }
 
 int wr_kdump(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
@@ -607,6 +613,20 @@ int wr_kdump(const struct wr_source *src, const struct wr_opts *o, wr_out *out,
 		stop(&k, r);
 		mark_incomplete(&k);
 		(void)out_sync(out);
+	} else if (r == 0 && !res->incomplete && !out_is_flat(out)) {
+		/* A file is flagged incomplete from its first write on, so that
+		 * one left by a capture that died on the way (killed, out of
+		 * memory, watchdog reset, power cut) reads as incomplete. The
+		 * data is on disk now: clear the flag, and sync that too. */
+		r = set_status(&k, false);
+		if (r == 0)
+			r = out_sync(out);
+		if (r < 0) {
+			ec_set_err(err, r, "clearing the incomplete flag");
+			stop(&k, r);
+			mark_incomplete(&k);
+			(void)out_sync(out);
+		}
 	}
 	r = 0;
 	res->bytes = k.stopped ? k.wstart : k.data_off;

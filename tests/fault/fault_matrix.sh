@@ -107,6 +107,11 @@ for fmt in kdump elf; do
 	MISSING=$bad cell read-error-page complete "0 3 4" FAULTINJ_PATH="$src" FAULTINJ_OP=read \
 		FAULTINJ_ERR=EIO FAULTINJ_NO_MMAP=1 FAULTINJ_RANGE=$src_off-$((src_off + 4096))
 	cell sigterm any "143 3 1" FAULTINJ_PATH="$tmp/$fmt-sigterm" FAULTINJ_SIGNAL=TERM FAULTINJ_NTH=3
+	# killed outright half way (OOM killer, watchdog reset, power cut: no
+	# chance to mark anything): the file is flagged incomplete from its
+	# first write on, so what is there reads as an incomplete dump
+	cell sigkill-mid-data incomplete "137" FAULTINJ_PATH="$tmp/$fmt-sigkill-mid-data" \
+		FAULTINJ_SIGNAL=KILL FAULTINJ_OFFSET=$((data_off + data_len / 2))
 	cell fsync-eio any "1 3" FAULTINJ_PATH="$tmp/$fmt-fsync-eio" FAULTINJ_OP=fsync FAULTINJ_ERR=EIO FAULTINJ_NTH=1
 done
 echo "1..$n"
