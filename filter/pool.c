@@ -440,9 +440,12 @@ struct pool_job *pool_collect(pool *p)
 		if (j && j->state == J_DONE)
 			break;
 		j = NULL;
-		/* help with the next queued job while waiting (with its own
-		 * reader, so only once the readers are set) */
-		struct pool_job *h = p->helper && p->readers ? next_runnable(p) : NULL;
+		/* help with the next queued job while waiting: with its own
+		 * reader when the workers read; without readers (a source
+		 * the writer reads itself) only jobs that just compress */
+		struct pool_job *h = p->helper ? next_runnable(p) : NULL;
+		if (h && !p->readers && (h->need_read || h->classify))
+			h = NULL;
 		if (h)
 			run_locked(p, h, p->nthreads);
 		else
