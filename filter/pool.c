@@ -22,8 +22,9 @@ struct pool {
 	size_t bound;
 	bool detect_zero;
 	unsigned nthreads, njobs;
-	bool helper;                   /* the collecting thread runs jobs too */
-	unsigned ncomp;                /* compressors (and readers): workers + helper */
+	unsigned ncomp;                /* compressors (and readers): workers + 1, the
+					  last one the collecting thread's (it runs jobs
+					  too whenever there are workers) */
 	struct pool_job *jobs;
 	comp **comps;                  /* one per worker (or one inline) */
 	const struct wr_source *src;   /* with readers: workers read pages */
@@ -283,9 +284,8 @@ int pool_create(unsigned threads, enum comp_method m, int level,
 	 * threads are busy rather than N workers plus a writer that keeps
 	 * preempting them (5-7 % less CPU on 2 CPUs) */
 	p->nthreads = threads > 1 ? threads - 1 : 0;
-	p->helper = p->nthreads > 0;
-	p->njobs = p->nthreads ? 2 * (p->nthreads + p->helper) + 2 : 1;
-	ncomp = p->nthreads ? p->nthreads + p->helper : 1;
+	ncomp = p->nthreads + 1;
+	p->njobs = p->nthreads ? 2 * ncomp + 2 : 1;
 	p->ncomp = ncomp;
 	p->jobs = calloc(p->njobs, sizeof(*p->jobs));
 	p->comps = calloc(ncomp, sizeof(*p->comps));
@@ -369,7 +369,7 @@ bool pool_set_readers(pool *p, const struct wr_source *src)
 
 unsigned pool_threads(const pool *p)
 {
-	return p->nthreads + p->helper;
+	return p->nthreads ? p->nthreads + 1 : 0;
 }
 
 bool pool_can_classify(const pool *p)
@@ -443,7 +443,7 @@ struct pool_job *pool_collect(pool *p)
 		/* help with the next queued job while waiting: with its own
 		 * reader when the workers read; without readers (a source
 		 * the writer reads itself) only jobs that just compress */
-		struct pool_job *h = p->helper ? next_runnable(p) : NULL;
+		struct pool_job *h = p->nthreads ? next_runnable(p) : NULL;
 		if (h && !p->readers && (h->need_read || h->classify))
 			h = NULL;
 		if (h)
